@@ -1,0 +1,52 @@
+//! `journey`: journeys as code. Checks, builds, runs and reports customer journeys.
+
+mod check;
+mod explain;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Journeys as code: check, build and replay customer journeys.
+#[derive(Parser)]
+#[command(name = "journey", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// When to colour human output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    color: output::ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a project folder or files at design time (default: the current folder).
+    Check(check::CheckArgs),
+    /// Print the long explanation of a diagnostic code, such as J0007.
+    Explain(explain::ExplainArgs),
+}
+
+/// What a command reports back to `main`: the exit status.
+pub enum Outcome {
+    /// Exit 0: no error.
+    Clean,
+    /// Exit 1: the inputs have errors.
+    Errors,
+    /// Exit 2: the command could not run (bad arguments, unreadable files).
+    Usage,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args, cli.color),
+        Command::Explain(args) => explain::run(args),
+    };
+    match outcome {
+        Outcome::Clean => ExitCode::SUCCESS,
+        Outcome::Errors => ExitCode::from(1),
+        Outcome::Usage => ExitCode::from(2),
+    }
+}

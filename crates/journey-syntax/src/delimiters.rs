@@ -1,0 +1,265 @@
+//! A pass over the tokens, before parsing, that makes brackets balanced and
+//! bounds their nesting:
+//!
+//! - a closing bracket with no opener is reported and dropped;
+//! - an opener never closed is reported once, at the opener, and closed where
+//!   the file ends, where an enclosing bracket closes, or where a new
+//!   declaration starts at the beginning of a line (a `journey`, `trigger`...
+//!   keyword in column 1 followed by its name and `{`), so that one missing `}`
+//!   does not swallow the rest of the file;
+//! - brackets nested deeper than [`MAX_NESTING`] are reported and their insides
+//!   are dropped, so that no later stage recurses without bound.
+//!
+//! The parser then reports only real syntax errors, never one error per
+//! unbalanced bracket.
+
+use journey_diagnostics::{Code, Diagnostic, FileId, Span};
+
+use crate::parser::ParseSpan;
+use crate::token::TokenKind;
+
+/// How deep `{ ( [` may nest. Journeys rarely go past 10.
+pub const MAX_NESTING: usize = 64;
+
+/// A token as the parser reads it.
+type Token = (TokenKind, ParseSpan);
+
+fn kind(token: &Token) -> TokenKind {
+    token.0
+}
+
+fn span_of(token: &Token) -> Span {
+    Span { start: token.1.start, end: token.1.end }
+}
+
+fn token(kind: TokenKind, span: Span) -> Token {
+    (kind, ParseSpan::from(span.start..span.end))
+}
+
+/// Tokens with balanced brackets, and where the parser must stay silent.
+pub(crate) struct Balanced {
+    /// The tokens to parse.
+    pub tokens: Vec<Token>,
+    /// Regions whose insides were dropped; parse errors inside are not reported.
+    pub silenced: Vec<Span>,
+    /// Problems with brackets.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn closer_of(kind: TokenKind) -> Option<TokenKind> {
+    match kind {
+        TokenKind::LBrace => Some(TokenKind::RBrace),
+        TokenKind::LParen => Some(TokenKind::RParen),
+        TokenKind::LBracket => Some(TokenKind::RBracket),
+        _ => None,
+    }
+}
+
+fn is_closer(kind: TokenKind) -> bool {
+    matches!(kind, TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket)
+}
+
+fn symbol(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::LBrace => "{",
+        TokenKind::RBrace => "}",
+        TokenKind::LParen => "(",
+        TokenKind::RParen => ")",
+        TokenKind::LBracket => "[",
+        _ => "]",
+    }
+}
+
+/// Whether token `i` starts a declaration at the beginning of a line: a declaration
+/// keyword in column 1, followed by `{` (for `profile`) or by a name and `{`.
+fn starts_declaration_at_line_start(text: &str, tokens: &[Token], i: usize) -> bool {
+    let start = tokens[i].1.start as usize;
+    if start > 0 && text.as_bytes()[start - 1] != b'\n' {
+        return false;
+    }
+    let next = |k: usize| tokens.get(i + k).map(kind);
+    match tokens[i].0 {
+        TokenKind::KwProfile => next(1) == Some(TokenKind::LBrace),
+        TokenKind::KwTrigger
+        | TokenKind::KwEmail
+        | TokenKind::KwSms
+        | TokenKind::KwPush
+        | TokenKind::KwSegment
+        | TokenKind::KwJourney => next(1).is_some_and(TokenKind::is_word) && next(2) == Some(TokenKind::LBrace),
+        _ => false,
+    }
+}
+
+fn unclosed(file: FileId, opener: Token, closed_at: Span, reason: &str) -> Diagnostic {
+    let open = symbol(opener.0);
+    let close = symbol(closer_of(opener.0).unwrap_or(TokenKind::RBrace));
+    Diagnostic::error(Code::UnclosedDelimiter, format!("unclosed `{open}`"), file, span_of(&opener))
+        .with_label(format!("this `{open}` is never closed"))
+        .with_secondary(file, closed_at, reason)
+        .with_help(format!("add the matching `{close}`"))
+}
+
+/// Whether `tokens` need no change: every bracket matched, none nested too deeply,
+/// and no declaration keyword at the start of a line inside brackets.
+fn already_balanced(text: &str, tokens: &[Token]) -> bool {
+    let mut open: Vec<TokenKind> = Vec::with_capacity(MAX_NESTING);
+    for (i, &(kind, _)) in tokens.iter().enumerate() {
+        if let Some(closer) = closer_of(kind) {
+            if open.len() >= MAX_NESTING {
+                return false;
+            }
+            open.push(closer);
+        } else if is_closer(kind) {
+            if open.pop() != Some(kind) {
+                return false;
+            }
+        } else if !open.is_empty() && kind.keyword().is_some() && starts_declaration_at_line_start(text, tokens, i) {
+            return false;
+        }
+    }
+    open.is_empty()
+}
+
+/// Balances the brackets of `tokens` (lexed from `text`).
+pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>) -> Balanced {
+    if already_balanced(text, &tokens) {
+        return Balanced { tokens, silenced: Vec::new(), diagnostics: Vec::new() };
+    }
+    let mut out = Balanced { tokens: Vec::with_capacity(tokens.len() + 4), silenced: Vec::new(), diagnostics: Vec::new() };
+    let mut open: Vec<Token> = Vec::new();
+    let close_all = |open: &mut Vec<Token>, out: &mut Balanced, at: Span, reason: &str| {
+        while let Some(opener) = open.pop() {
+            out.diagnostics.push(unclosed(file, opener, at, reason));
+            let closer = closer_of(opener.0).expect("only openers are pushed");
+            out.tokens.push(token(closer, Span::empty(at.start as usize)));
+        }
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        let current = tokens[i];
+        let (current_kind, current_span) = (current.0, span_of(&current));
+        if !open.is_empty() && starts_declaration_at_line_start(text, &tokens, i) {
+            close_all(&mut open, &mut out, current_span, "a new declaration starts here");
+        }
+        if let Some(closer) = closer_of(current_kind) {
+            if open.len() >= MAX_NESTING {
+                // Drop everything inside this bracket, keeping the pair so the parser stays in step.
+                let mut depth = 0usize;
+                let mut j = i;
+                while j < tokens.len() {
+                    if closer_of(tokens[j].0).is_some() {
+                        depth += 1;
+                    } else if is_closer(tokens[j].0) {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    j += 1;
+                }
+                let end = tokens.get(j).map_or(text.len(), |t| t.1.end as usize);
+                out.diagnostics.push(
+                    Diagnostic::error(Code::NestingTooDeep, "nested too deeply", file, current_span)
+                        .with_label(format!("this `{}` is the {}th level of nesting", symbol(current_kind), MAX_NESTING + 1))
+                        .with_help(format!(
+                            "at most {MAX_NESTING} levels of `{{`, `(` and `[` may nest; flatten the steps with `else if` or split the condition"
+                        )),
+                );
+                out.silenced.push(Span::new(current_span.start as usize, end));
+                out.tokens.push(current);
+                out.tokens.push(token(closer, tokens.get(j).map_or(Span::empty(text.len()), span_of)));
+                i = j + 1;
+                continue;
+            }
+            open.push(current);
+            out.tokens.push(current);
+        } else if is_closer(current_kind) {
+            match open.iter().rposition(|o| closer_of(o.0) == Some(current_kind)) {
+                Some(position) => {
+                    // Openers above the match were never closed: close them here.
+                    while open.len() > position + 1 {
+                        let inner = open.pop().expect("open has more than position + 1 items");
+                        out.diagnostics.push(unclosed(
+                            file,
+                            inner,
+                            current_span,
+                            &format!("`{}` closes an outer bracket here", symbol(current_kind)),
+                        ));
+                        let closer = closer_of(inner.0).expect("only openers are pushed");
+                        out.tokens.push(token(closer, Span::empty(current_span.start as usize)));
+                    }
+                    open.pop();
+                    out.tokens.push(current);
+                }
+                None => {
+                    let close = symbol(current_kind);
+                    out.diagnostics.push(
+                        Diagnostic::error(Code::UnexpectedClosingDelimiter, format!("unexpected `{close}`"), file, current_span)
+                            .with_label(format!("this `{close}` closes nothing"))
+                            .with_help(format!("remove it, or add the `{}` it should close", match current_kind {
+                                TokenKind::RBrace => "{",
+                                TokenKind::RParen => "(",
+                                _ => "[",
+                            }))
+                            .with_replacement(format!("remove the `{close}`"), current_span, ""),
+                    );
+                }
+            }
+        } else {
+            out.tokens.push(current);
+        }
+        i += 1;
+    }
+    close_all(&mut open, &mut out, Span::empty(text.len()), "the file ends here");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexer::lex_for_parser;
+
+    fn shape(text: &str) -> (String, Vec<String>) {
+        let lexed = lex_for_parser(FileId(0), text);
+        let balanced = balance(FileId(0), text, lexed.tokens);
+        let tokens = balanced
+            .tokens
+            .iter()
+            .filter(|t| closer_of(t.0).is_some() || is_closer(t.0))
+            .map(|t| symbol(t.0))
+            .collect::<Vec<_>>()
+            .join("");
+        (tokens, balanced.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect())
+    }
+
+    #[test]
+    fn balanced_input_is_untouched() {
+        assert_eq!(shape("journey A { if (x) { } }"), ("{(){}}".into(), vec![]));
+    }
+
+    #[test]
+    fn stray_closers_are_dropped() {
+        assert_eq!(shape("a ) { }"), ("{}".into(), vec!["J0009 unexpected `)`".into()]));
+    }
+
+    #[test]
+    fn unclosed_openers_close_at_the_next_declaration_or_the_end() {
+        let text = "journey A {\n  send X\njourney B {\n  wait 1d\n";
+        assert_eq!(shape(text), ("{}{}".into(), vec!["J0008 unclosed `{`".into(), "J0008 unclosed `{`".into()]));
+        // An indented keyword is not taken for a new declaration.
+        assert_eq!(shape("journey A {\n  email E {\n}"), ("{{}}".into(), vec!["J0008 unclosed `{`".into()]));
+    }
+
+    #[test]
+    fn a_closer_closes_the_inner_openers_it_skips() {
+        assert_eq!(shape("{ count( }"), ("{()}".into(), vec!["J0008 unclosed `(`".into()]));
+    }
+
+    #[test]
+    fn deep_nesting_is_cut() {
+        let text = format!("{}{}", "{".repeat(100), "}".repeat(100));
+        let (tokens, diagnostics) = shape(&text);
+        assert_eq!(tokens.len(), 2 * (MAX_NESTING + 1));
+        assert_eq!(diagnostics, ["J0010 nested too deeply"]);
+    }
+}
