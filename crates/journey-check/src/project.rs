@@ -76,34 +76,37 @@ impl Project {
         project
     }
 
-    /// Reads and parses `paths`. A file that is not valid UTF-8 is kept (with
-    /// invalid bytes replaced) and reported as an error naming the first bad byte.
+    /// Reads and parses `paths` (see [`Project::add_bytes`]).
     pub fn read(paths: &[PathBuf]) -> Result<Project, LoadError> {
         let mut project = Project::default();
         for path in paths {
             let bytes = std::fs::read(path).map_err(|error| LoadError { path: path.clone(), error })?;
-            match String::from_utf8(bytes) {
-                Ok(text) => {
-                    project.add(path.clone(), text);
-                }
-                Err(err) => {
-                    let valid_up_to = err.utf8_error().valid_up_to();
-                    let bytes = err.into_bytes();
-                    let bad = bytes[valid_up_to];
-                    // The valid prefix is kept byte for byte; bad bytes become U+FFFD, and the
-                    // rest of the file is still checked.
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let file = project.add(path.clone(), text);
-                    let replacement = Span::new(valid_up_to, valid_up_to + char::REPLACEMENT_CHARACTER.len_utf8());
-                    project.load_diagnostics.push(
-                        Diagnostic::error(Code::InvalidUtf8, "this file is not valid UTF-8", file, replacement)
-                            .with_label(format!("byte 0x{bad:02X} here is not UTF-8"))
-                            .with_help("Journey files are UTF-8: save the file as UTF-8 (in most editors: \"Save with encoding\" / \"Reopen with encoding\")"),
-                    );
-                }
-            }
+            project.add_bytes(path.clone(), bytes);
         }
         Ok(project)
+    }
+
+    /// Adds a file from its bytes and parses it. A file that is not valid UTF-8 is
+    /// kept, with invalid bytes replaced by U+FFFD so the rest is still checked, and
+    /// reported as an error naming its first bad byte.
+    pub fn add_bytes(&mut self, path: PathBuf, bytes: Vec<u8>) -> FileId {
+        match String::from_utf8(bytes) {
+            Ok(text) => self.add(path, text),
+            Err(err) => {
+                let valid_up_to = err.utf8_error().valid_up_to();
+                let bytes = err.into_bytes();
+                let bad = bytes[valid_up_to];
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let file = self.add(path, text);
+                let replacement = Span::new(valid_up_to, valid_up_to + char::REPLACEMENT_CHARACTER.len_utf8());
+                self.load_diagnostics.push(
+                    Diagnostic::error(Code::InvalidUtf8, "this file is not valid UTF-8", file, replacement)
+                        .with_label(format!("byte 0x{bad:02X} here is not UTF-8"))
+                        .with_help("Journey files are UTF-8: save the file as UTF-8 (in most editors: \"Save with encoding\" / \"Reopen with encoding\")"),
+                );
+                file
+            }
+        }
     }
 
     /// Adds a file and parses it.

@@ -120,8 +120,10 @@ fn already_balanced(text: &str, tokens: &[Token]) -> bool {
     open.is_empty()
 }
 
-/// Balances the brackets of `tokens` (lexed from `text`).
-pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>) -> Balanced {
+/// Balances the brackets of `tokens` (lexed from `text`). When `end_swallowed`
+/// (an unclosed string or comment ran to the end of the file), brackets still open
+/// at the end are closed silently: the lexer's error already explains them.
+pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>, end_swallowed: bool) -> Balanced {
     if already_balanced(text, &tokens) {
         return Balanced { tokens, silenced: Vec::new(), diagnostics: Vec::new() };
     }
@@ -210,6 +212,12 @@ pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>) -> Balanced 
         }
         i += 1;
     }
+    if end_swallowed {
+        while let Some(opener) = open.pop() {
+            let closer = closer_of(opener.0).expect("only openers are pushed");
+            out.tokens.push(token(closer, Span::empty(text.len())));
+        }
+    }
     close_all(&mut open, &mut out, Span::empty(text.len()), "the file ends here");
     out
 }
@@ -221,7 +229,7 @@ mod tests {
 
     fn shape(text: &str) -> (String, Vec<String>) {
         let lexed = lex_for_parser(FileId(0), text);
-        let balanced = balance(FileId(0), text, lexed.tokens);
+        let balanced = balance(FileId(0), text, lexed.tokens, false);
         let tokens = balanced
             .tokens
             .iter()

@@ -47,6 +47,13 @@ pub struct Lexed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Whether a lexing problem made a token run to the end of the file (an unclosed
+/// `"""` string or `/*` comment): then brackets left open at the end are a
+/// consequence, not a mistake of their own.
+pub(crate) fn swallows_the_end(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.message == "unterminated multi-line string" || d.code == Code::UnterminatedComment)
+}
+
 /// Lexes `text`, the contents of `file`.
 pub fn lex(file: FileId, text: &str) -> Lexed {
     let raw = lex_for_parser(file, text);
@@ -117,6 +124,15 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
                 out.comments.push(Comment { kind: if doc { CommentKind::Doc } else { CommentKind::Line }, span });
             }
             TokenKind::BlockComment => out.comments.push(Comment { kind: CommentKind::Block, span }),
+            TokenKind::HashComment => {
+                out.diagnostics.push(
+                    Diagnostic::error(Code::InvalidCharacter, "`#` does not start a comment", file, Span::new(span.start as usize, span.start as usize + 1))
+                        .with_label("not a comment")
+                        .with_help("comments start with `//` (or `///` to document a declaration)")
+                        .with_replacement("replace `#` with `//`", Span::new(span.start as usize, span.start as usize + 1), "//"),
+                );
+                out.comments.push(Comment { kind: CommentKind::Line, span });
+            }
             _ => out.tokens.push((kind, ParseSpan::from(span.start..span.end))),
         }
     }
@@ -136,9 +152,6 @@ fn invalid_character(file: FileId, text: &str, span: Span) -> Diagnostic {
             .with_label("`;` is not needed")
             .with_help("settings and steps are separated by spaces or new lines; remove the `;`")
             .with_replacement("remove the `;`", span, ""),
-        '#' => diagnostic
-            .with_label("not a comment")
-            .with_help("comments start with `//` (or `///` to document a declaration)"),
         '\'' => diagnostic.with_label("not a string delimiter").with_help("strings are written between double quotes: \"...\""),
         '%' => diagnostic.with_label("a `%` must follow a number").with_help("write a percentage as `50%`"),
         '@' => diagnostic.with_label("not a datetime").with_help("write a datetime as `@2026-12-01T09:00:00Z`"),

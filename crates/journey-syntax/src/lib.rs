@@ -53,8 +53,9 @@ impl Parse {
 /// checking a large valid project stays fast.
 pub fn parse(file: FileId, text: &str) -> Parse {
     let lexed = lexer::lex_for_parser(file, text);
+    let end_swallowed = lexer::swallows_the_end(&lexed.diagnostics);
     let mut diagnostics = lexed.diagnostics;
-    let balanced = delimiters::balance(file, text, lexed.tokens);
+    let balanced = delimiters::balance(file, text, lexed.tokens, end_swallowed);
     diagnostics.extend(balanced.diagnostics);
 
     let end = text.len() as u32;
@@ -66,6 +67,13 @@ pub fn parse(file: FileId, text: &str) -> Parse {
         let (tree, errors) =
             parser::source_tree::<_, parser::RichError<'_>>().parse_with_state(input(), &mut state).into_output_errors();
         for error in errors {
+            // A closing bracket the balancing pass inserted has no width; the
+            // unclosed-bracket error already covers it.
+            let synthetic = error.span().start == error.span().end
+                && error.found().is_some_and(|t| matches!(t, TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket));
+            if synthetic {
+                continue;
+            }
             let diagnostic = syntax_error(file, text, error);
             let at = diagnostic.primary.span;
             if balanced.silenced.iter().any(|s| s.start <= at.start && at.end <= s.end && at != *s) {
@@ -159,6 +167,10 @@ fn syntax_error(file: FileId, text: &str, error: parser::RichError<'_>) -> Diagn
                 if !labels.iter().any(|l| l == "`}`") {
                     labels.push("`}`".to_owned());
                 }
+            }
+            // Tokens that can only start something already named by a description.
+            if labels.iter().any(|l| l == "an expression") {
+                labels.retain(|l| !matches!(l.as_str(), "`!`" | "`-`" | "`not`" | "`(`"));
             }
             // Descriptions ("a step") before tokens ("`}`"), each group sorted, so output is stable.
             labels.sort_by(|a, b| (a.starts_with('`'), a).cmp(&(b.starts_with('`'), b)));

@@ -351,7 +351,7 @@ where
         .labelled("an operator");
 
         let tail = choice((
-            keyword(T::In).then(name.clone()).map(|(op_span, segment)| Tail::In { op_span, segment }),
+            keyword(T::In).labelled("an operator").then(name.clone()).map(|(op_span, segment)| Tail::In { op_span, segment }),
             operator.then(operand.clone()).map(|((op, op_span), rhs)| Tail::Binary { op, op_span, rhs }),
         ));
         operand
@@ -766,7 +766,7 @@ const COMPARISON_PRECEDENCE: u8 = 4;
 
 /// Builds the tree of a flat `operand (op operand)*` sequence by precedence climbing.
 fn climb(file: FileId, first: Operand, tails: Vec<Tail>, problems: &mut Vec<Diagnostic>) -> (Expr, u16) {
-    let mut climber = Climber { file, tails: tails.into_iter().peekable(), problems };
+    let mut climber = Climber { file, tails: tails.into_iter().peekable(), problems, nesting: 0 };
     climber.expression(first, 0)
 }
 
@@ -774,6 +774,8 @@ struct Climber<'p> {
     file: FileId,
     tails: std::iter::Peekable<std::vec::IntoIter<Tail>>,
     problems: &'p mut Vec<Diagnostic>,
+    /// How many `not` operands are being built inside one another (each one recurses).
+    nesting: u16,
 }
 
 impl Climber<'_> {
@@ -794,7 +796,24 @@ impl Climber<'_> {
         if nots.is_empty() {
             return (expr, depth);
         }
-        let (mut expr, mut depth) = self.expression_from(expr, depth, COMPARISON_PRECEDENCE);
+        if self.nesting >= MAX_EXPR_DEPTH {
+            // `not a == not b == not c ...`: stop before the recursion gets deep; the
+            // rest of the expression becomes one error node.
+            let mut whole = expr.span;
+            for tail in self.tails.by_ref() {
+                whole = whole.cover(match tail {
+                    Tail::Binary { rhs, .. } => rhs.expr.span,
+                    Tail::In { segment, .. } => segment.span,
+                });
+            }
+            self.problems.push(too_deep(self.file, whole));
+            return (Expr { kind: ExprKind::Error, span: whole }, POISONED);
+        }
+        self.nesting += 1;
+        // Each level is a few frames; grow the stack rather than trust the caller's.
+        let (mut expr, mut depth) =
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expression_from(expr, depth, COMPARISON_PRECEDENCE));
+        self.nesting -= 1;
         for op_span in nots.into_iter().rev() {
             let s = op_span.cover(expr.span);
             let built = Expr { kind: ExprKind::Unary { op: UnaryOp::Not, op_span, operand: Box::new(expr) }, span: s };

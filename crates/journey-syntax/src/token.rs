@@ -221,6 +221,10 @@ pub enum TokenKind {
     /// A `// line comment` or a `/// doc comment` (trivia: not given to the parser).
     #[regex(r"//[^\n]*", allow_greedy = true)]
     LineComment,
+    /// `# ...` to the end of the line: not a comment in Journey, recognised so that
+    /// it is reported once (with a fix to `//`) and skipped like a comment.
+    #[regex(r"#[^\n]*", allow_greedy = true)]
+    HashComment,
     /// A `/* block comment */`, possibly nested (trivia).
     #[token("/*", lex_block_comment)]
     BlockComment,
@@ -383,14 +387,14 @@ impl TokenKind {
             TokenKind::AmpAmp => "`&&`",
             TokenKind::PipePipe => "`||`",
             TokenKind::Bang => "`!`",
-            TokenKind::LineComment => "a comment",
+            TokenKind::LineComment | TokenKind::HashComment => "a comment",
             TokenKind::BlockComment => "a comment",
         }
     }
 
     /// Whether the token is a comment (trivia).
     pub fn is_comment(self) -> bool {
-        matches!(self, TokenKind::LineComment | TokenKind::BlockComment)
+        matches!(self, TokenKind::LineComment | TokenKind::BlockComment | TokenKind::HashComment)
     }
 
     /// Whether the token is a word the parser may read as a name (identifiers and
