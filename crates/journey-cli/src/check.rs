@@ -38,7 +38,10 @@ pub fn projects_of(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, String> {
         if metadata.is_dir() {
             let files = discover(path).map_err(|e| e.to_string())?;
             if files.is_empty() {
-                return Err(format!("no `.journey` files in `{}` (hidden folders and `target/` are skipped)", path.display()));
+                return Err(format!(
+                    "no `.journey` files in `{}` (hidden folders and `target/` are skipped)",
+                    path.display()
+                ));
             }
             projects.push(files);
         } else {
@@ -57,14 +60,16 @@ pub fn check_all(projects: &[Vec<PathBuf>], mode: Mode) -> Result<(SourceMap, Ve
     let mut diagnostics = Vec::new();
     let mut files = 0;
     for paths in projects {
-        let project = Project::read(paths).map_err(|e| e.to_string())?;
+        let mut project = Project::read(paths).map_err(|e| e.to_string())?;
         let analysis = check(&project, mode);
         // Renumber this project's files after those of the previous projects.
         let offset = map.len() as u32;
-        for (_, file) in project.sources.iter() {
-            map.add(file.clone());
-        }
         files += project.sources.len();
+        for file in std::mem::take(&mut project.sources).into_files() {
+            map.add(file);
+        }
+        // A one-shot command exits right after: freeing the syntax trees would only cost time.
+        std::mem::forget(project);
         for mut diagnostic in analysis.diagnostics {
             diagnostic.primary.file = FileId(diagnostic.primary.file.0 + offset);
             for label in &mut diagnostic.secondary {

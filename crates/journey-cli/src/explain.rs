@@ -30,7 +30,9 @@ pub fn run(args: ExplainArgs) -> Outcome {
                 Outcome::Clean
             }
             None => {
-                usage_error(format!("`{text}` is not a Journey diagnostic code; codes look like J0007 (run `journey explain` to list them)"));
+                usage_error(format!(
+                    "`{text}` is not a Journey diagnostic code; codes look like J0007 (run `journey explain` to list them)"
+                ));
                 Outcome::Usage
             }
         },

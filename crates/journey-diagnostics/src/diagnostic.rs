@@ -94,13 +94,7 @@ impl Diagnostic {
     }
 
     /// A diagnostic of the given severity.
-    pub fn new(
-        code: Code,
-        severity: Severity,
-        message: impl Into<String>,
-        file: FileId,
-        span: Span,
-    ) -> Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>, file: FileId, span: Span) -> Diagnostic {
         Diagnostic {
             code,
             severity,
@@ -131,7 +125,12 @@ impl Diagnostic {
     }
 
     /// Attaches a fix replacing `span` of the primary file by `replacement`.
-    pub fn with_replacement(mut self, message: impl Into<String>, span: Span, replacement: impl Into<String>) -> Diagnostic {
+    pub fn with_replacement(
+        mut self,
+        message: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Diagnostic {
         let edit = Edit { file: self.primary.file, span, replacement: replacement.into() };
         self.fix = Some(Fix { message: message.into(), edits: vec![edit] });
         self

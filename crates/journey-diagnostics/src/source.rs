@@ -159,6 +159,11 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
+    /// The files, in the order they were added (consumes the map).
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
+    }
+
     /// The number of files.
     pub fn len(&self) -> usize {
         self.files.len()

@@ -763,5 +763,3 @@ pub struct Call {
     /// From the name to `)`.
     pub span: Span,
 }
-
-

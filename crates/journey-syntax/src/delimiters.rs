@@ -127,7 +127,8 @@ pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>, end_swallowe
     if already_balanced(text, &tokens) {
         return Balanced { tokens, silenced: Vec::new(), diagnostics: Vec::new() };
     }
-    let mut out = Balanced { tokens: Vec::with_capacity(tokens.len() + 4), silenced: Vec::new(), diagnostics: Vec::new() };
+    let mut out =
+        Balanced { tokens: Vec::with_capacity(tokens.len() + 4), silenced: Vec::new(), diagnostics: Vec::new() };
     let mut open: Vec<Token> = Vec::new();
     let close_all = |open: &mut Vec<Token>, out: &mut Balanced, at: Span, reason: &str| {
         while let Some(opener) = open.pop() {
@@ -196,14 +197,22 @@ pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>, end_swallowe
                 None => {
                     let close = symbol(current_kind);
                     out.diagnostics.push(
-                        Diagnostic::error(Code::UnexpectedClosingDelimiter, format!("unexpected `{close}`"), file, current_span)
-                            .with_label(format!("this `{close}` closes nothing"))
-                            .with_help(format!("remove it, or add the `{}` it should close", match current_kind {
+                        Diagnostic::error(
+                            Code::UnexpectedClosingDelimiter,
+                            format!("unexpected `{close}`"),
+                            file,
+                            current_span,
+                        )
+                        .with_label(format!("this `{close}` closes nothing"))
+                        .with_help(format!(
+                            "remove it, or add the `{}` it should close",
+                            match current_kind {
                                 TokenKind::RBrace => "{",
                                 TokenKind::RParen => "(",
                                 _ => "[",
-                            }))
-                            .with_replacement(format!("remove the `{close}`"), current_span, ""),
+                            }
+                        ))
+                        .with_replacement(format!("remove the `{close}`"), current_span, ""),
                     );
                 }
             }

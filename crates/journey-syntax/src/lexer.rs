@@ -57,7 +57,8 @@ pub(crate) fn swallows_the_end(diagnostics: &[Diagnostic]) -> bool {
 /// Lexes `text`, the contents of `file`.
 pub fn lex(file: FileId, text: &str) -> Lexed {
     let raw = lex_for_parser(file, text);
-    let tokens = raw.tokens.iter().map(|(kind, s)| Token { kind: *kind, span: Span { start: s.start, end: s.end } }).collect();
+    let tokens =
+        raw.tokens.iter().map(|(kind, s)| Token { kind: *kind, span: Span { start: s.start, end: s.end } }).collect();
     Lexed { tokens, comments: raw.comments, diagnostics: raw.diagnostics }
 }
 
@@ -70,7 +71,8 @@ pub(crate) struct RawLexed {
 
 /// Lexes `text` into the parser's token vector.
 pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
-    let mut out = RawLexed { tokens: Vec::with_capacity(text.len() / 6 + 16), comments: Vec::new(), diagnostics: Vec::new() };
+    let mut out =
+        RawLexed { tokens: Vec::with_capacity(text.len() / 6 + 16), comments: Vec::new(), diagnostics: Vec::new() };
     let mut lexer = TokenKind::lexer(text);
     let mut invalid: Option<Span> = None;
     while let Some(result) = lexer.next() {
@@ -99,17 +101,27 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
             }
             Err(LexError::UnterminatedTripleString) => {
                 out.diagnostics.push(
-                    Diagnostic::error(Code::UnterminatedString, "unterminated multi-line string", file, Span::new(span.start as usize, span.start as usize + 3))
-                        .with_label("this `\"\"\"` string is never closed")
-                        .with_help("close the string with `\"\"\"`"),
+                    Diagnostic::error(
+                        Code::UnterminatedString,
+                        "unterminated multi-line string",
+                        file,
+                        Span::new(span.start as usize, span.start as usize + 3),
+                    )
+                    .with_label("this `\"\"\"` string is never closed")
+                    .with_help("close the string with `\"\"\"`"),
                 );
                 TokenKind::TripleString
             }
             Err(LexError::UnterminatedComment) => {
                 out.diagnostics.push(
-                    Diagnostic::error(Code::UnterminatedComment, "unterminated block comment", file, Span::new(span.start as usize, span.start as usize + 2))
-                        .with_label("this comment is never closed")
-                        .with_help("close it with `*/` (block comments nest: every `/*` needs its own `*/`)"),
+                    Diagnostic::error(
+                        Code::UnterminatedComment,
+                        "unterminated block comment",
+                        file,
+                        Span::new(span.start as usize, span.start as usize + 2),
+                    )
+                    .with_label("this comment is never closed")
+                    .with_help("close it with `*/` (block comments nest: every `/*` needs its own `*/`)"),
                 );
                 TokenKind::BlockComment
             }
@@ -126,10 +138,19 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
             TokenKind::BlockComment => out.comments.push(Comment { kind: CommentKind::Block, span }),
             TokenKind::HashComment => {
                 out.diagnostics.push(
-                    Diagnostic::error(Code::InvalidCharacter, "`#` does not start a comment", file, Span::new(span.start as usize, span.start as usize + 1))
-                        .with_label("not a comment")
-                        .with_help("comments start with `//` (or `///` to document a declaration)")
-                        .with_replacement("replace `#` with `//`", Span::new(span.start as usize, span.start as usize + 1), "//"),
+                    Diagnostic::error(
+                        Code::InvalidCharacter,
+                        "`#` does not start a comment",
+                        file,
+                        Span::new(span.start as usize, span.start as usize + 1),
+                    )
+                    .with_label("not a comment")
+                    .with_help("comments start with `//` (or `///` to document a declaration)")
+                    .with_replacement(
+                        "replace `#` with `//`",
+                        Span::new(span.start as usize, span.start as usize + 1),
+                        "//",
+                    ),
                 );
                 out.comments.push(Comment { kind: CommentKind::Line, span });
             }
@@ -145,7 +166,8 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
 fn invalid_character(file: FileId, text: &str, span: Span) -> Diagnostic {
     let found = &text[span.range()];
     let first = found.chars().next().unwrap_or(' ');
-    let shown = if found.chars().count() == 1 { format!("character `{found}`") } else { format!("characters `{found}`") };
+    let shown =
+        if found.chars().count() == 1 { format!("character `{found}`") } else { format!("characters `{found}`") };
     let diagnostic = Diagnostic::error(Code::InvalidCharacter, format!("invalid {shown}"), file, span);
     match first {
         ';' => diagnostic
@@ -176,7 +198,10 @@ mod tests {
             kinds("start on AbandonedCart where cart.total > 50 and x != 1.5"),
             [KwStart, KwOn, Ident, KwWhere, Ident, Dot, Ident, Gt, Number, And, Ident, NotEq, Number]
         );
-        assert_eq!(kinds("50% 12.5% 45s 1d12h 3days @2026-12-01T09:00:00Z"), [Percent, Percent, Duration, Duration, Duration, DateTime]);
+        assert_eq!(
+            kinds("50% 12.5% 45s 1d12h 3days @2026-12-01T09:00:00Z"),
+            [Percent, Percent, Duration, Duration, Duration, DateTime]
+        );
         assert_eq!(kinds("= == ! != && || <= >= < >"), [Eq, EqEq, Bang, NotEq, AmpAmp, PipePipe, Le, Ge, Lt, Gt]);
     }
 
@@ -184,8 +209,14 @@ mod tests {
     fn strings_and_comments() {
         let text = "\"a \\\" b\" \"\"\"x\n\"y\"\n\"\"\" // c\n/// doc\n/* a /* nested */ b */ x";
         let lexed = lex(FileId(0), text);
-        assert_eq!(lexed.tokens.iter().map(|t| t.kind).collect::<Vec<_>>(), [TokenKind::String, TokenKind::TripleString, TokenKind::Ident]);
-        assert_eq!(lexed.comments.iter().map(|c| c.kind).collect::<Vec<_>>(), [CommentKind::Line, CommentKind::Doc, CommentKind::Block]);
+        assert_eq!(
+            lexed.tokens.iter().map(|t| t.kind).collect::<Vec<_>>(),
+            [TokenKind::String, TokenKind::TripleString, TokenKind::Ident]
+        );
+        assert_eq!(
+            lexed.comments.iter().map(|c| c.kind).collect::<Vec<_>>(),
+            [CommentKind::Line, CommentKind::Doc, CommentKind::Block]
+        );
         assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
     }
 

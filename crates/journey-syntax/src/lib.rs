@@ -18,8 +18,8 @@ use chumsky::error::{RichPattern, RichReason};
 use chumsky::input::Input as _;
 use chumsky::inspector::SimpleState;
 use chumsky::prelude::*;
-use parser::ParseSpan;
 use journey_diagnostics::{Code, Diagnostic, FileId, Span, sort_diagnostics};
+use parser::ParseSpan;
 
 pub use ast::SourceTree;
 pub use delimiters::MAX_NESTING;
@@ -64,13 +64,16 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     let mut state = SimpleState(parser::Context { file, src: text });
     let fast = parser::source_tree::<_, EmptyErr>().parse_with_state(input(), &mut state);
     let tree = if fast.has_errors() {
-        let (tree, errors) =
-            parser::source_tree::<_, parser::RichError<'_>>().parse_with_state(input(), &mut state).into_output_errors();
+        let (tree, errors) = parser::source_tree::<_, parser::RichError<'_>>()
+            .parse_with_state(input(), &mut state)
+            .into_output_errors();
         for error in errors {
             // A closing bracket the balancing pass inserted has no width; the
             // unclosed-bracket error already covers it.
             let synthetic = error.span().start == error.span().end
-                && error.found().is_some_and(|t| matches!(t, TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket));
+                && error
+                    .found()
+                    .is_some_and(|t| matches!(t, TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket));
             if synthetic {
                 continue;
             }
@@ -176,18 +179,22 @@ fn syntax_error(file: FileId, text: &str, error: parser::RichError<'_>) -> Diagn
             labels.sort_by(|a, b| (a.starts_with('`'), a).cmp(&(b.starts_with('`'), b)));
             let expected_text = one_of_list(&labels);
             let message = format!("expected {expected_text}, found {found_text}");
-            let label = if found.is_none() { "the file ends here".to_owned() } else { format!("unexpected {found_text}") };
+            let label =
+                if found.is_none() { "the file ends here".to_owned() } else { format!("unexpected {found_text}") };
             let mut diagnostic = Diagnostic::error(Code::UnexpectedToken, message, file, span).with_label(label);
             if found == Some(TokenKind::Ident) {
                 let word = &text[at.start as usize..at.end as usize];
                 if let Some(best) = closest(word, candidates.iter().copied()) {
-                    diagnostic = diagnostic
-                        .with_help(format!("did you mean `{best}`?"))
-                        .with_replacement(format!("replace `{word}` with `{best}`"), span, best);
+                    diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_replacement(
+                        format!("replace `{word}` with `{best}`"),
+                        span,
+                        best,
+                    );
                 }
             }
             if found.is_none() {
-                diagnostic = diagnostic.with_help("the file ends in the middle of a declaration: complete it or remove it");
+                diagnostic =
+                    diagnostic.with_help("the file ends in the middle of a declaration: complete it or remove it");
             }
             diagnostic
         }
@@ -196,7 +203,13 @@ fn syntax_error(file: FileId, text: &str, error: parser::RichError<'_>) -> Diagn
 
 /// Attaches `///` comments to the declaration or attribute right after them, and
 /// warns about doc comments that document nothing.
-fn attach_docs(file: FileId, text: &str, tree: &mut SourceTree, comments: &[Comment], diagnostics: &mut Vec<Diagnostic>) {
+fn attach_docs(
+    file: FileId,
+    text: &str,
+    tree: &mut SourceTree,
+    comments: &[Comment],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut used = vec![false; comments.len()];
     let docs_before = |start: u32, used: &mut Vec<bool>| -> Option<Box<ast::Docs>> {
         let mut index = comments.partition_point(|c| c.span.end <= start);
@@ -234,8 +247,11 @@ fn attach_docs(file: FileId, text: &str, tree: &mut SourceTree, comments: &[Comm
             _ => None,
         };
         if let Some(body) = body {
-            let mut stack: Vec<&mut ast::Field> =
-                body.items.iter_mut().filter_map(|i| if let ast::BodyItem::Field(f) = i { Some(f) } else { None }).collect();
+            let mut stack: Vec<&mut ast::Field> = body
+                .items
+                .iter_mut()
+                .filter_map(|i| if let ast::BodyItem::Field(f) = i { Some(f) } else { None })
+                .collect();
             while let Some(field) = stack.pop() {
                 field.docs = docs_before(field.span.start, &mut used);
                 if let ast::TypeExpr::Record(record) = &mut field.ty {

@@ -101,7 +101,11 @@ fn unescape(file: FileId, text: &str, at: impl Fn(usize) -> usize, problems: &mu
                         Some(ch) => out.push(ch),
                         None => problems.push(bad_escape(file, span, &format!("`{h}` is not a Unicode character"))),
                     },
-                    _ => problems.push(bad_escape(file, span, "write a Unicode escape as `\\u{1F600}`: 1 to 6 hexadecimal digits in braces")),
+                    _ => problems.push(bad_escape(
+                        file,
+                        span,
+                        "write a Unicode escape as `\\u{1F600}`: 1 to 6 hexadecimal digits in braces",
+                    )),
                 }
                 // Skip what the escape covered.
                 while chars.peek().is_some_and(|(k, _)| *k < end) {
@@ -132,9 +136,14 @@ fn placeholders(file: FileId, body: &str, offset: usize, problems: &mut Vec<Diag
         let Some(close) = body[inner_start..].find("}}").map(|i| i + inner_start) else {
             let line_end = body[open..].find('\n').map_or(body.len(), |i| open + i);
             problems.push(
-                Diagnostic::error(Code::MalformedPlaceholder, "unclosed placeholder", file, Span::new(offset + open, offset + line_end))
-                    .with_label("this `{{` has no closing `}}`")
-                    .with_help("write a placeholder as `{{profile.first_name}}`"),
+                Diagnostic::error(
+                    Code::MalformedPlaceholder,
+                    "unclosed placeholder",
+                    file,
+                    Span::new(offset + open, offset + line_end),
+                )
+                .with_label("this `{{` has no closing `}}`")
+                .with_help("write a placeholder as `{{profile.first_name}}`"),
             );
             break;
         };
@@ -144,7 +153,9 @@ fn placeholders(file: FileId, body: &str, offset: usize, problems: &mut Vec<Diag
             None => problems.push(
                 Diagnostic::error(Code::MalformedPlaceholder, "malformed placeholder", file, span)
                     .with_label("not a path such as `profile.first_name`")
-                    .with_help("a placeholder holds one dotted path: `{{profile.first_name}}` or `{{trigger.cart.url}}`"),
+                    .with_help(
+                        "a placeholder holds one dotted path: `{{profile.first_name}}` or `{{trigger.cart.url}}`",
+                    ),
             ),
         }
         search = close + 2;
@@ -200,7 +211,9 @@ pub fn duration(file: FileId, raw: &str, span: Span, problems: &mut Vec<Diagnost
             problems.push(
                 Diagnostic::error(Code::InvalidLiteral, format!("invalid duration `{raw}`"), file, span)
                     .with_label(err.0)
-                    .with_help("durations are written `45s`, `30m`, `12h`, `1d`, `2w`, or combined largest first: `1d12h`"),
+                    .with_help(
+                        "durations are written `45s`, `30m`, `12h`, `1d`, `2w`, or combined largest first: `1d12h`",
+                    ),
             );
             None
         }
@@ -287,6 +300,13 @@ mod tests {
         assert_eq!(datetime(FileId(0), "@1970-01-01T00:00:01Z", Span::default(), &mut problems), Some(1000));
         assert_eq!(datetime(FileId(0), "@2026-02-30T00:00:00Z", Span::default(), &mut problems), None);
         let labels: Vec<_> = problems.iter().map(|p| p.primary.message.as_str()).collect();
-        assert_eq!(labels, ["`days` is not a duration unit; use s, m, h, d or w", "fractions are not allowed", "day 30 does not exist in 2026-02"]);
+        assert_eq!(
+            labels,
+            [
+                "`days` is not a duration unit; use s, m, h, d or w",
+                "fractions are not allowed",
+                "day 30 does not exist in 2026-02"
+            ]
+        );
     }
 }

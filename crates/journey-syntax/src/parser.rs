@@ -8,8 +8,8 @@
 //! them when it backtracks.
 
 use chumsky::input::{Input, MapExtra, ValueInput};
-use chumsky::label::LabelError;
 use chumsky::inspector::SimpleState;
+use chumsky::label::LabelError;
 use chumsky::prelude::*;
 use journey_diagnostics::{Code, Diagnostic, FileId, Span};
 use smol_str::SmolStr;
@@ -34,7 +34,9 @@ pub(crate) type RichError<'tok> = Rich<'tok, T, ParseSpan, Diagnostic>;
 /// The error types the grammar can run with: [`RichError`] for messages and
 /// recovery, [`EmptyErr`] for the fast first pass that only needs to know whether
 /// the file is valid.
-pub(crate) trait SyntaxError<'tok, I: Input<'tok>>: chumsky::error::Error<'tok, I> + LabelError<'tok, I, &'static str> {
+pub(crate) trait SyntaxError<'tok, I: Input<'tok>>:
+    chumsky::error::Error<'tok, I> + LabelError<'tok, I, &'static str>
+{
     /// The error carrying one of our diagnostics.
     fn from_diagnostic(at: ParseSpan, diagnostic: Diagnostic) -> Self;
 }
@@ -86,7 +88,11 @@ where
 }
 
 /// Applies the depth limit to a freshly built expression.
-fn guard<'tok, 'src, 'b, I, E>(expr: Expr, depth: u16, e: &mut MapExtra<'tok, 'b, I, Extra<'tok, 'src, E>>) -> (Expr, u16)
+fn guard<'tok, 'src, 'b, I, E>(
+    expr: Expr,
+    depth: u16,
+    e: &mut MapExtra<'tok, 'b, I, Extra<'tok, 'src, E>>,
+) -> (Expr, u16)
 where
     I: ValueInput<'tok, Token = T, Span = ParseSpan>,
     E: SyntaxError<'tok, I> + 'tok,
@@ -108,7 +114,8 @@ fn deeper(a: u16, b: u16) -> u16 {
 
 const STEP_KEYWORDS: [T; 6] = [T::KwSend, T::KwWait, T::KwIf, T::KwSplit, T::KwStage, T::KwExit];
 const SETTING_KEYWORDS: [T; 6] = [T::KwStart, T::KwGoal, T::KwExclude, T::KwSuppress, T::KwAttribution, T::KwReentry];
-const DECLARATION_KEYWORDS: [T; 7] = [T::KwProfile, T::KwTrigger, T::KwEmail, T::KwSms, T::KwPush, T::KwSegment, T::KwJourney];
+const DECLARATION_KEYWORDS: [T; 7] =
+    [T::KwProfile, T::KwTrigger, T::KwEmail, T::KwSms, T::KwPush, T::KwSegment, T::KwJourney];
 
 /// The parser of a whole file: declarations until the end of the input.
 pub(crate) fn source_tree<'tok, 'src: 'tok, I, E>() -> impl Parser<'tok, I, SourceTree, Extra<'tok, 'src, E>>
@@ -247,7 +254,13 @@ where
             .map_with(|(((function, event), condition), within), e| {
                 let s = span(e.span());
                 let depth = condition.as_ref().map_or(0, |_| 1);
-                (Expr { kind: ExprKind::Call(Box::new(Call { function, event, condition, within, span: s })), span: s }, depth)
+                (
+                    Expr {
+                        kind: ExprKind::Call(Box::new(Call { function, event, condition, within, span: s })),
+                        span: s,
+                    },
+                    depth,
+                )
             });
 
         let atom = choice((
@@ -341,9 +354,11 @@ where
                 let symbol = op.symbol();
                 emit(
                     e,
-                    Diagnostic::error(Code::ForeignOperator, message, file, s)
-                        .with_label(label)
-                        .with_replacement(format!("replace `{found}` with `{symbol}`"), s, symbol),
+                    Diagnostic::error(Code::ForeignOperator, message, file, s).with_label(label).with_replacement(
+                        format!("replace `{found}` with `{symbol}`"),
+                        s,
+                        symbol,
+                    ),
                 );
             }
             (op, s)
@@ -351,7 +366,10 @@ where
         .labelled("an operator");
 
         let tail = choice((
-            keyword(T::In).labelled("an operator").then(name.clone()).map(|(op_span, segment)| Tail::In { op_span, segment }),
+            keyword(T::In)
+                .labelled("an operator")
+                .then(name.clone())
+                .map(|(op_span, segment)| Tail::In { op_span, segment }),
             operator.then(operand.clone()).map(|((op, op_span), rhs)| Tail::Binary { op, op_span, rhs }),
         ));
         operand
@@ -392,17 +410,16 @@ where
     };
 
     // ----- journey settings -------------------------------------------------------
-    let start = keyword(T::KwStart)
-        .ignore_then(choice((
-            keyword(T::KwOn)
-                .ignore_then(name.clone())
-                .then(where_clause.clone().or_not())
-                .map(|(trigger, condition)| SettingKind::StartOn { trigger, condition }),
-            keyword(T::KwSegment)
-                .ignore_then(name.clone())
-                .then(keyword(T::KwEvery).ignore_then(duration.clone()).or_not())
-                .map(|(segment, every)| SettingKind::StartSegment { segment, every }),
-        )));
+    let start = keyword(T::KwStart).ignore_then(choice((
+        keyword(T::KwOn)
+            .ignore_then(name.clone())
+            .then(where_clause.clone().or_not())
+            .map(|(trigger, condition)| SettingKind::StartOn { trigger, condition }),
+        keyword(T::KwSegment)
+            .ignore_then(name.clone())
+            .then(keyword(T::KwEvery).ignore_then(duration.clone()).or_not())
+            .map(|(segment, every)| SettingKind::StartSegment { segment, every }),
+    )));
 
     let interaction_word = any_token()
         .filter(|k: &T| matches!(k, T::KwOpened | T::KwClicked | T::KwDelivered | T::KwBounced))
@@ -453,20 +470,18 @@ where
     // ----- steps ----------------------------------------------------------------
     let within = keyword(T::KwWithin).ignore_then(duration.clone());
     let not_keyword = keyword(T::Not).or_not();
-    let message_event = not_keyword
-        .clone()
-        .then(interaction_word.clone())
-        .then(name.clone())
-        .then(within.clone().or_not())
-        .map_with(|(((negated, word), content), within), e| {
-            let interaction = Interaction::from_keyword(&word.text).unwrap_or(Interaction::Opened);
-            EventCondition {
-                negated,
-                event: EventPattern::Message { interaction, keyword: word.span, content },
-                within,
-                span: span(e.span()),
-            }
-        });
+    let message_event =
+        not_keyword.clone().then(interaction_word.clone()).then(name.clone()).then(within.clone().or_not()).map_with(
+            |(((negated, word), content), within), e| {
+                let interaction = Interaction::from_keyword(&word.text).unwrap_or(Interaction::Opened);
+                EventCondition {
+                    negated,
+                    event: EventPattern::Message { interaction, keyword: word.span, content },
+                    within,
+                    span: span(e.span()),
+                }
+            },
+        );
     let trigger_event = not_keyword
         .then(name.clone())
         .then(choice((
@@ -575,13 +590,20 @@ where
             .labelled("a step");
 
         choice((setting.clone().map(Item::Setting), step.map(Item::Step)))
-            .recover_with(via_parser(item_junk.clone().map_with(|_, e| Item::Step(Step { kind: StepKind::Error, span: span(e.span()) }))))
+            .recover_with(via_parser(
+                item_junk.clone().map_with(|_, e| Item::Step(Step { kind: StepKind::Error, span: span(e.span()) })),
+            ))
             .boxed()
     });
 
     let journey = keyword(T::KwJourney)
         .then(name.clone())
-        .then(item.repeated().collect::<Vec<Item>>().delimited_by(tok(T::LBrace), tok(T::RBrace)).map_with(|items, e| (items, span(e.span()))))
+        .then(
+            item.repeated()
+                .collect::<Vec<Item>>()
+                .delimited_by(tok(T::LBrace), tok(T::RBrace))
+                .map_with(|items, e| (items, span(e.span()))),
+        )
         .map_with(|((keyword, name), (items, body_span)), e| {
             let (settings, steps) = settings_then_steps(items, e);
             DeclKind::Journey(JourneyDecl { keyword, name, settings, steps, body_span })
@@ -589,11 +611,12 @@ where
 
     // ----- declaration bodies --------------------------------------------------
     let ty = recursive(|ty| {
-        let field = name
-            .clone()
-            .then_ignore(tok(T::Colon))
-            .then(ty)
-            .map_with(|(name, ty), e| Field { docs: None, name, ty, span: span(e.span()) });
+        let field = name.clone().then_ignore(tok(T::Colon)).then(ty).map_with(|(name, ty), e| Field {
+            docs: None,
+            name,
+            ty,
+            span: span(e.span()),
+        });
         let record = field
             .recover_with(via_parser(skip_until(vec![T::Comma]).map_with(|_, e| Field {
                 docs: None,
@@ -632,16 +655,17 @@ where
         .labelled("an attribute `name: type` or a property")
         .recover_with(via_parser(
             // Skip to the next word: every body item starts with one.
-            choice((
-                group_parser(),
-                any_token().filter(|k: &T| *k != T::RBrace && *k != T::LBrace).ignored(),
-            ))
-            .then(any_token().filter(|k: &T| !k.is_word() && *k != T::RBrace && *k != T::LBrace).ignored().repeated())
-            .map_with(|_, e| BodyItem::Property(Property {
-                key: Ident { text: SmolStr::new_static(""), span: span(e.span()) },
-                value: PropertyValue::Error(span(e.span())),
-                span: span(e.span()),
-            })),
+            choice((group_parser(), any_token().filter(|k: &T| *k != T::RBrace && *k != T::LBrace).ignored()))
+                .then(
+                    any_token().filter(|k: &T| !k.is_word() && *k != T::RBrace && *k != T::LBrace).ignored().repeated(),
+                )
+                .map_with(|_, e| {
+                    BodyItem::Property(Property {
+                        key: Ident { text: SmolStr::new_static(""), span: span(e.span()) },
+                        value: PropertyValue::Error(span(e.span())),
+                        span: span(e.span()),
+                    })
+                }),
         ))
         .boxed();
     let body = body_item
@@ -651,7 +675,9 @@ where
         .map_with(|items, e| Body { items, span: span(e.span()) })
         .boxed();
 
-    let profile = keyword(T::KwProfile).then(body.clone()).map(|(keyword, body)| DeclKind::Profile(ProfileDecl { keyword, body }));
+    let profile = keyword(T::KwProfile)
+        .then(body.clone())
+        .map(|(keyword, body)| DeclKind::Profile(ProfileDecl { keyword, body }));
     let trigger = keyword(T::KwTrigger)
         .then(name.clone())
         .then(body.clone())
@@ -704,7 +730,9 @@ where
 }
 
 /// One token among `kinds`.
-fn one_of_tokens<'tok, 'src: 'tok, I, E, const N: usize>(kinds: [T; N]) -> impl Parser<'tok, I, T, Extra<'tok, 'src, E>> + Clone
+fn one_of_tokens<'tok, 'src: 'tok, I, E, const N: usize>(
+    kinds: [T; N],
+) -> impl Parser<'tok, I, T, Extra<'tok, 'src, E>> + Clone
 where
     I: ValueInput<'tok, Token = T, Span = ParseSpan>,
     E: SyntaxError<'tok, I> + 'tok,
@@ -713,7 +741,9 @@ where
 }
 
 /// One token not among `kinds`.
-fn none_of_tokens<'tok, 'src: 'tok, I, E, const N: usize>(kinds: [T; N]) -> impl Parser<'tok, I, T, Extra<'tok, 'src, E>> + Clone
+fn none_of_tokens<'tok, 'src: 'tok, I, E, const N: usize>(
+    kinds: [T; N],
+) -> impl Parser<'tok, I, T, Extra<'tok, 'src, E>> + Clone
 where
     I: ValueInput<'tok, Token = T, Span = ParseSpan>,
     E: SyntaxError<'tok, I> + 'tok,
@@ -838,8 +868,7 @@ impl Climber<'_> {
     /// Continues an expression whose left operand is built, taking operators that bind at least `min`.
     fn expression_from(&mut self, mut lhs: Expr, mut depth: u16, min: u8) -> (Expr, u16) {
         let mut compared = false;
-        loop {
-            let Some(level) = self.next_level() else { break };
+        while let Some(level) = self.next_level() {
             if level < min {
                 break;
             }
@@ -871,7 +900,13 @@ impl Climber<'_> {
                     }
                     let s = lhs.span.cover(rhs.span);
                     let new_depth = deeper(depth, rhs_depth);
-                    (Expr { kind: ExprKind::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: s }, new_depth)
+                    (
+                        Expr {
+                            kind: ExprKind::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+                            span: s,
+                        },
+                        new_depth,
+                    )
                 }
                 None => break,
             };
@@ -901,7 +936,10 @@ fn setting_name(kind: &SettingKind) -> &'static str {
 
 /// Splits the items of a journey body into its settings and steps, reporting
 /// settings written after the first step.
-fn settings_then_steps<'tok, 'src, 'b, I, E>(items: Vec<Item>, e: &mut MapExtra<'tok, 'b, I, Extra<'tok, 'src, E>>) -> (Vec<Setting>, Vec<Step>)
+fn settings_then_steps<'tok, 'src, 'b, I, E>(
+    items: Vec<Item>,
+    e: &mut MapExtra<'tok, 'b, I, Extra<'tok, 'src, E>>,
+) -> (Vec<Setting>, Vec<Step>)
 where
     I: ValueInput<'tok, Token = T, Span = ParseSpan>,
     E: SyntaxError<'tok, I> + 'tok,
@@ -914,10 +952,15 @@ where
             Item::Setting(setting) => {
                 if let Some(first) = steps.iter().find(|s| s.kind != StepKind::Error) {
                     let name = setting_name(&setting.kind);
-                    let d = Diagnostic::error(Code::SettingAfterStep, format!("the `{name}` setting comes after a step"), file, setting.span)
-                        .with_label("settings go before the steps")
-                        .with_secondary(file, first_line(src, first.span), "the first step is here")
-                        .with_help(format!("move `{name}` above the first step"));
+                    let d = Diagnostic::error(
+                        Code::SettingAfterStep,
+                        format!("the `{name}` setting comes after a step"),
+                        file,
+                        setting.span,
+                    )
+                    .with_label("settings go before the steps")
+                    .with_secondary(file, first_line(src, first.span), "the first step is here")
+                    .with_help(format!("move `{name}` above the first step"));
                     e.emit(E::from_diagnostic(ParseSpan::from(setting.span.start..setting.span.end), d));
                 }
                 settings.push(setting);
@@ -950,9 +993,14 @@ where
             Item::Step(step) => steps.push(step),
             Item::Setting(setting) => {
                 let name = setting_name(&setting.kind);
-                let d = Diagnostic::error(Code::SettingAfterStep, format!("the `{name}` setting is inside a block"), file, setting.span)
-                    .with_label("settings apply to the whole journey")
-                    .with_help(format!("move `{name}` to the top of the journey, before the first step"));
+                let d = Diagnostic::error(
+                    Code::SettingAfterStep,
+                    format!("the `{name}` setting is inside a block"),
+                    file,
+                    setting.span,
+                )
+                .with_label("settings apply to the whole journey")
+                .with_help(format!("move `{name}` to the top of the journey, before the first step"));
                 e.emit(E::from_diagnostic(ParseSpan::from(setting.span.start..setting.span.end), d));
             }
         }

@@ -12,8 +12,8 @@ fn distance(a: &str, b: &str) -> usize {
     for i in 0..=a.len() {
         d[i * width] = i * 2;
     }
-    for j in 0..=b.len() {
-        d[j] = j * 2;
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j * 2;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -24,7 +24,9 @@ fn distance(a: &str, b: &str) -> usize {
             } else {
                 2
             };
-            let mut best = (d[(i - 1) * width + j] + 2).min(d[i * width + j - 1] + 2).min(d[(i - 1) * width + j - 1] + substitution);
+            let mut best = (d[(i - 1) * width + j] + 2)
+                .min(d[i * width + j - 1] + 2)
+                .min(d[(i - 1) * width + j - 1] + substitution);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[(i - 2) * width + j - 2] + 2);
             }

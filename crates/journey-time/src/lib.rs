@@ -201,10 +201,10 @@ pub fn parse_duration(text: &str) -> Result<u64, TimeError> {
             }
             return error(format!("`{unit}` is not a duration unit; use s, m, h, d or w"));
         };
-        if let Some(last) = last_unit {
-            if index <= last {
-                return error("duration units go from largest to smallest, each once (as in `1d12h`)");
-            }
+        if let Some(last) = last_unit
+            && index <= last
+        {
+            return error("duration units go from largest to smallest, each once (as in `1d12h`)");
         }
         last_unit = Some(index);
         total = amount
@@ -246,7 +246,10 @@ mod tests {
         assert_eq!(Timestamp::parse("1969-12-31T23:00:00-01:00"), Ok(Timestamp(0)));
         // 2026-11-02T10:00:00Z, computed with `date -u -d 2026-11-02T10:00:00Z +%s`.
         assert_eq!(Timestamp::parse("2026-11-02T10:00:00Z"), Ok(Timestamp(1_793_613_600_000)));
-        assert_eq!(Timestamp::parse("2024-02-29T00:00:00Z").map(|t| t.to_string()).as_deref(), Ok("2024-02-29T00:00:00Z"));
+        assert_eq!(
+            Timestamp::parse("2024-02-29T00:00:00Z").map(|t| t.to_string()).as_deref(),
+            Ok("2024-02-29T00:00:00Z")
+        );
     }
 
     #[test]

@@ -40,12 +40,7 @@ impl<'a> Cache<FileId> for MapCache<'a> {
 }
 
 /// Writes `diagnostics` as rustc-style reports, with colour when `color` is set.
-pub fn render_human(
-    map: &SourceMap,
-    diagnostics: &[Diagnostic],
-    color: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render_human(map: &SourceMap, diagnostics: &[Diagnostic], color: bool, out: &mut dyn Write) -> io::Result<()> {
     let mut cache = MapCache { map, sources: HashMap::new() };
     let config = Config::default().with_color(color).with_index_type(IndexType::Byte);
     for diagnostic in diagnostics {
@@ -74,10 +69,10 @@ pub fn render_human(
             report.add_help(help);
         }
         // A fix is shown as help only when no help line already says what to do.
-        if let Some(fix) = &diagnostic.fix {
-            if diagnostic.help.is_empty() {
-                report.add_help(&fix.message);
-            }
+        if let Some(fix) = &diagnostic.fix
+            && diagnostic.help.is_empty()
+        {
+            report.add_help(&fix.message);
         }
         report.finish().write(&mut cache, &mut *out)?;
     }

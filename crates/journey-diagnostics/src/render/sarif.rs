@@ -125,7 +125,7 @@ pub fn render_sarif(map: &SourceMap, diagnostics: &[Diagnostic], tool_version: &
                 "driver": {
                     "name": "journey",
                     "version": tool_version,
-                    "informationUri": "https://example.invalid/journey",
+                    "informationUri": "https://github.com/journey-lang/journey",
                     "rules": Code::ALL.iter().map(|c| rule(*c)).collect::<Vec<_>>(),
                 }
             },

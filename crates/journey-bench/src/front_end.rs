@@ -1,0 +1,59 @@
+//! Throughput of the front end over a project: lexing, parsing, and the whole
+//! design-time check (as `journey check` runs it, files already in memory).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use journey_check::{Mode, Project, check, discover};
+use journey_diagnostics::FileId;
+
+/// The best time of `runs` runs of `f` (the least disturbed by the rest of the machine).
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            let result = f();
+            let elapsed = start.elapsed();
+            // Dropping the result is not part of the measured work.
+            std::mem::forget(result);
+            elapsed
+        })
+        .min()
+        .expect("at least one run")
+}
+
+/// Measures and prints the throughput of each stage on the project in `dir`.
+pub fn run(dir: &Path, runs: usize) -> Result<(), String> {
+    let paths: Vec<PathBuf> = discover(dir).map_err(|e| e.to_string())?;
+    let texts: Vec<(PathBuf, String)> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).map(|t| (p.clone(), t)).map_err(|e| format!("{}: {e}", p.display())))
+        .collect::<Result<_, _>>()?;
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let megabytes = bytes as f64 / 1e6;
+    let journeys = texts.iter().map(|(_, t)| t.matches("\njourney ").count()).sum::<usize>();
+
+    let lex =
+        best_of(runs, || texts.iter().map(|(_, t)| journey_syntax::lex(FileId(0), t).tokens.len()).sum::<usize>());
+    let parse = best_of(runs, || {
+        texts.iter().enumerate().map(|(i, (_, t))| journey_syntax::parse(FileId(i as u32), t)).collect::<Vec<_>>()
+    });
+    let mut errors = 0;
+    let whole = best_of(runs, || {
+        let project = Project::from_texts(texts.iter().cloned());
+        let analysis = check(&project, Mode::Design);
+        errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
+        (project, analysis)
+    });
+    if errors > 0 {
+        return Err(format!("the project has {errors} errors: benchmark a valid project"));
+    }
+    let rate = |d: Duration| megabytes / d.as_secs_f64();
+    println!("project: {} files, {journeys} journeys, {megabytes:.2} MB", texts.len());
+    println!("{:<8} {:>10} {:>10}", "stage", "time", "MB/s");
+    println!("{:<8} {:>8.1}ms {:>10.1}", "lex", lex.as_secs_f64() * 1e3, rate(lex));
+    println!("{:<8} {:>8.1}ms {:>10.1}", "parse", parse.as_secs_f64() * 1e3, rate(parse));
+    println!("{:<8} {:>8.1}ms {:>10.1}", "check", whole.as_secs_f64() * 1e3, rate(whole));
+    println!("(best of {runs} runs, one thread; `parse` includes lexing, `check` includes parsing)");
+    Ok(())
+}

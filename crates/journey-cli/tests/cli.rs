@@ -1,0 +1,197 @@
+//! End-to-end tests of the `journey` binary: exit codes, output formats and
+//! project discovery, as a user or a CI pipeline sees them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn journey(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the journey binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A fresh folder holding `files` (relative path, contents).
+fn project(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("journey-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, contents) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("files are in a folder")).expect("temp dir is writable");
+        std::fs::write(path, contents).expect("temp dir is writable");
+    }
+    dir
+}
+
+fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
+}
+
+const VALID: &[u8] = b"trigger SignedUp {\n  source custom\n  status published\n}\n";
+const BROKEN: &[u8] = b"journey Cart {\n  sned Reminder\n}\n";
+
+#[test]
+fn a_clean_project_exits_0() {
+    let dir = project("clean", &[("a.journey", VALID)]);
+    let out = journey(&["check"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "checked 1 file: no problems\n");
+}
+
+#[test]
+fn errors_exit_1_and_are_reported_for_people_on_stderr() {
+    let dir = project("errors", &[("cart.journey", BROKEN)]);
+    let out = journey(&["check", "--color", "never"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("[J0007] Error: expected a journey setting, a step or `}`, found `sned`"), "{err}");
+    assert!(err.contains("cart.journey:2:3"), "{err}");
+    assert!(err.contains("did you mean `send`?"), "{err}");
+    assert!(err.ends_with("checked 1 file: 1 error\n"), "{err}");
+    assert!(!err.contains('\u{1b}'), "no colour when asked for none");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn colour_is_used_only_when_asked_or_on_a_terminal() {
+    let dir = project("colour", &[("cart.journey", BROKEN)]);
+    assert!(stderr(&journey(&["check", "--color", "always"], &dir)).contains('\u{1b}'));
+    // Standard error is a pipe here, so `auto` means no colour.
+    assert!(!stderr(&journey(&["check"], &dir)).contains('\u{1b}'));
+}
+
+#[test]
+fn json_output_carries_code_position_span_help_and_fix() {
+    let dir = project("json", &[("cart.journey", BROKEN)]);
+    let out = journey(&["check", "--format", "json"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
+    assert_eq!(document["format"], "journey-diagnostics/1");
+    assert_eq!(document["errors"], 1);
+    let d = &document["diagnostics"][0];
+    assert_eq!(d["code"], "J0007");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "cart.journey");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(2), Some(3)));
+    assert_eq!((d["span"]["start"].as_u64(), d["span"]["end"].as_u64()), (Some(17), Some(21)));
+    assert_eq!(d["help"][0], "did you mean `send`?");
+    assert_eq!(d["fix"]["edits"][0]["replacement"], "send");
+    assert!(!stdout(&out).contains('\u{1b}'), "machine output never has colour");
+}
+
+#[test]
+fn sarif_output_is_a_sarif_2_1_0_log() {
+    let dir = project("sarif", &[("cart.journey", BROKEN)]);
+    let out = journey(&["check", "--format", "sarif", "--color", "always"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "journey");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "J0007");
+    assert_eq!(result["level"], "error");
+    let rule_index = result["ruleIndex"].as_u64().expect("results point at their rule") as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][rule_index]["id"], "J0007");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "cart.journey");
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 3);
+    assert!(!stdout(&out).contains('\u{1b}'), "machine output never has colour");
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = project("warnings", &[("a.journey", b"/// documents nothing\n")]);
+    let out = journey(&["check"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("1 warning"));
+    let denied = journey(&["check", "--deny-warnings", "--format", "json"], &dir);
+    assert_eq!(denied.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&denied)).expect("JSON");
+    assert_eq!(document["diagnostics"][0]["severity"], "error");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_named_in_the_error() {
+    let dir = project("latin1", &[("latin1.journey", b"email Welcome {\n  subject \"ch\xe8re\"\n}\n")]);
+    let out = journey(&["check", "--color", "never"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("[J0011] Error: this file is not valid UTF-8"), "{err}");
+    assert!(err.contains("latin1.journey:2:14"), "{err}");
+    assert!(err.contains("byte 0xE8 here is not UTF-8"), "{err}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let dir = project("usage", &[("a.journey", VALID)]);
+    let missing = journey(&["check", "nowhere"], &dir);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(stderr(&missing), "error: `nowhere` does not exist\n");
+    std::fs::create_dir_all(dir.join("empty")).expect("temp dir is writable");
+    let empty = journey(&["check", "empty"], &dir);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).contains("no `.journey` files in `empty`"));
+    assert_eq!(journey(&["check", "--format", "yaml"], &dir).status.code(), Some(2));
+    assert_eq!(journey(&["frobnicate"], &dir).status.code(), Some(2));
+}
+
+#[test]
+fn a_folder_is_one_project_without_hidden_folders_or_target() {
+    let dir = project(
+        "discovery",
+        &[
+            ("a.journey", VALID),
+            ("nested/b.journey", b"segment S { where profile.x == 1 }\n"),
+            (".hidden/broken.journey", BROKEN),
+            ("target/broken.journey", BROKEN),
+            ("notes.txt", b"not a journey"),
+        ],
+    );
+    let out = journey(&["check"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "checked 2 files: no problems\n");
+    // A file named explicitly is checked whatever its folder.
+    assert_eq!(journey(&["check", "target/broken.journey"], &dir).status.code(), Some(1));
+}
+
+#[test]
+fn explain_prints_the_long_explanation() {
+    let dir = repository_root();
+    let out = journey(&["explain", "j0007"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("# J0007: unexpected token"));
+    let list = journey(&["explain"], &dir);
+    assert!(stdout(&list).contains("J0016  warning  doc comment attached to nothing"));
+    let unknown = journey(&["explain", "E0308"], &dir);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("`E0308` is not a Journey diagnostic code"));
+}
+
+#[test]
+fn every_example_checks_clean() {
+    let examples = repository_root().join("examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&examples).expect("examples/ exists") {
+        let path = entry.expect("readable").path();
+        if !path.is_dir() {
+            continue;
+        }
+        count += 1;
+        let out = journey(&["check", "--deny-warnings", path.to_str().expect("UTF-8 path")], &examples);
+        assert_eq!(out.status.code(), Some(0), "{}: {}", path.display(), stderr(&out));
+        assert!(stderr(&out).ends_with("no problems\n"), "{}: {}", path.display(), stderr(&out));
+    }
+    assert!(count >= 8, "the eight example projects are there");
+}

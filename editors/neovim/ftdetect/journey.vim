@@ -1,0 +1,2 @@
+" Journey: *.journey files are filetype `journey`.
+autocmd BufRead,BufNewFile *.journey setfiletype journey
