@@ -39,7 +39,8 @@ pub struct Comment {
 /// The result of lexing one file.
 #[derive(Clone, Debug, Default)]
 pub struct Lexed {
-    /// The significant tokens, in order.
+    /// The significant tokens, in order, including [`TokenKind::Error`] tokens for
+    /// runs of invalid characters.
     pub tokens: Vec<Token>,
     /// The comments, in order.
     pub comments: Vec<Comment>,
@@ -57,22 +58,32 @@ pub(crate) fn swallows_the_end(diagnostics: &[Diagnostic]) -> bool {
 /// Lexes `text`, the contents of `file`.
 pub fn lex(file: FileId, text: &str) -> Lexed {
     let raw = lex_for_parser(file, text);
-    let tokens =
+    let mut tokens: Vec<Token> =
         raw.tokens.iter().map(|(kind, s)| Token { kind: *kind, span: Span { start: s.start, end: s.end } }).collect();
+    if !raw.invalid.is_empty() {
+        tokens.extend(raw.invalid.iter().map(|&span| Token { kind: TokenKind::Error, span }));
+        tokens.sort_by_key(|t| t.span.start);
+    }
     Lexed { tokens, comments: raw.comments, diagnostics: raw.diagnostics }
 }
 
 /// Lexed tokens in the form the parser reads.
 pub(crate) struct RawLexed {
     pub tokens: Vec<(TokenKind, ParseSpan)>,
+    /// Runs of invalid characters (reported, and left out of `tokens`).
+    pub invalid: Vec<Span>,
     pub comments: Vec<Comment>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Lexes `text` into the parser's token vector.
 pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
-    let mut out =
-        RawLexed { tokens: Vec::with_capacity(text.len() / 6 + 16), comments: Vec::new(), diagnostics: Vec::new() };
+    let mut out = RawLexed {
+        tokens: Vec::with_capacity(text.len() / 6 + 16),
+        invalid: Vec::new(),
+        comments: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let mut lexer = TokenKind::lexer(text);
     let mut invalid: Option<Span> = None;
     while let Some(result) = lexer.next() {
@@ -85,6 +96,7 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
                     Some(run) if run.end == span.start => run.cover(span),
                     Some(run) => {
                         out.diagnostics.push(invalid_character(file, text, run));
+                        out.invalid.push(run);
                         span
                     }
                     None => span,
@@ -128,6 +140,7 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
         };
         if let Some(run) = invalid.take() {
             out.diagnostics.push(invalid_character(file, text, run));
+            out.invalid.push(run);
         }
         match kind {
             TokenKind::LineComment => {
@@ -159,6 +172,7 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
     }
     if let Some(run) = invalid {
         out.diagnostics.push(invalid_character(file, text, run));
+        out.invalid.push(run);
     }
     out
 }
@@ -235,7 +249,11 @@ mod tests {
     #[test]
     fn invalid_characters_are_reported_once_per_run_and_skipped() {
         let lexed = lex(FileId(0), "send € €€ x; y");
-        assert_eq!(lexed.tokens.len(), 3);
+        let kinds: Vec<_> = lexed.tokens.iter().map(|t| t.kind).collect();
+        use TokenKind::*;
+        assert_eq!(kinds, [KwSend, Error, Error, Ident, Error, Ident]);
+        assert_eq!(lexed.tokens[2].span, Span::new(9, 15), "a run of invalid characters is one token");
+        assert_eq!(lex_for_parser(FileId(0), "send € €€ x; y").tokens.len(), 3, "the parser never sees them");
         let messages: Vec<_> = lexed.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["invalid character `€`", "invalid characters `€€`", "invalid character `;`"]);
     }

@@ -225,6 +225,8 @@ pub enum TokenKind {
     /// it is reported once (with a fix to `//`) and skipped like a comment.
     #[regex(r"#[^\n]*", allow_greedy = true)]
     HashComment,
+    /// Characters that start no token (reported by the lexer; never given to the parser).
+    Error,
     /// A `/* block comment */`, possibly nested (trivia).
     #[token("/*", lex_block_comment)]
     BlockComment,
@@ -388,6 +390,7 @@ impl TokenKind {
             TokenKind::PipePipe => "`||`",
             TokenKind::Bang => "`!`",
             TokenKind::LineComment | TokenKind::HashComment => "a comment",
+            TokenKind::Error => "an invalid character",
             TokenKind::BlockComment => "a comment",
         }
     }
