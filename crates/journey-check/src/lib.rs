@@ -1,20 +1,32 @@
 //! The Journey checker.
 //!
-//! [`Project`] holds the files of a project, read and parsed; [`check`] runs
-//! every rule of the language over them and returns the diagnostics. The
-//! command line (`journey check`, `journey build`) and the language server call
-//! this same analysis.
+//! [`Project`] holds the files of a project, read and parsed; [`check`] resolves
+//! every name across the project (one namespace, any order), types every
+//! expression, runs the control-flow analysis of each journey, enforces every
+//! rule of the language, and returns the diagnostics with the typed IR
+//! ([`ir::Program`]). The command line (`journey check`, `journey build`) and the
+//! language server call this same analysis.
 
+mod checker;
+mod declarations;
+mod expressions;
+mod flow;
+pub mod ir;
+mod journeys;
 mod project;
 
+pub use journeys::MAX_CONDITION_ATTRIBUTES;
 pub use project::{LoadError, Project, discover};
 
-use journey_diagnostics::{Diagnostic, sort_diagnostics};
+use journey_diagnostics::{Code, Diagnostic, Severity, sort_diagnostics};
+
+use crate::checker::{Checker, Kind};
+use crate::ir::{DeclRef, Program};
 
 /// When the check runs: while editing, or before publishing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// `journey check` and the editor: publish-readiness problems are warnings.
+    /// `journey check` and the editor: publish-readiness problems (rule 12) are warnings.
     Design,
     /// `journey build`: publish-readiness problems are errors.
     Publish,
@@ -25,15 +37,91 @@ pub enum Mode {
 pub struct Analysis {
     /// Every problem found, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The typed IR (complete when there is no error).
+    pub program: Program,
+}
+
+impl Analysis {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
 }
 
 /// Checks `project` in `mode`.
 pub fn check(project: &Project, mode: Mode) -> Analysis {
-    let _ = mode;
-    let mut diagnostics: Vec<Diagnostic> = project.load_diagnostics.clone();
-    for parse in &project.parses {
-        diagnostics.extend(parse.diagnostics.iter().cloned());
+    let mut checker = Checker::new(mode);
+    let texts: Vec<&str> = project.sources.iter().map(|(_, f)| f.text()).collect();
+    let sources = declarations::collect(&mut checker, project);
+    checker.schemas(&sources);
+    checker.contents(&sources);
+    checker.segments(&sources);
+    checker.journeys(&sources, &texts);
+    unused_declarations(&mut checker);
+    let Checker { diagnostics: semantic, mut program, .. } = checker;
+    // Syntax errors come first, as in Elm and Gleam: while a file does not parse,
+    // the checker's findings are mostly echoes of the recovery, so they wait.
+    // The IR is still built, for the language server.
+    let mut diagnostics: Vec<Diagnostic> = project.load_diagnostics.iter().cloned().collect();
+    diagnostics.extend(project.parses.iter().flat_map(|parse| parse.diagnostics.iter().cloned()));
+    if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        diagnostics.extend(semantic);
     }
     sort_diagnostics(&mut diagnostics);
-    Analysis { diagnostics }
+    program.uses.sort_by_key(|u| u.loc);
+    Analysis { diagnostics, program }
+}
+
+/// Rule 16: triggers, messages and segments nothing refers to.
+fn unused_declarations(checker: &mut Checker) {
+    let mut unused = Vec::new();
+    let program = &checker.program;
+    let named = |kind: Kind, decl: DeclRef, name: &str| -> bool {
+        // A second declaration of a name is already an error; it is not also "unused".
+        match kind {
+            Kind::Trigger => checker.triggers.get(name).map(|&i| DeclRef::Trigger(i)) == Some(decl),
+            Kind::Content => checker.contents.get(name).map(|&i| DeclRef::Content(i)) == Some(decl),
+            Kind::Segment => checker.segments.get(name).map(|&i| DeclRef::Segment(i)) == Some(decl),
+            Kind::Journey => true,
+        }
+    };
+    let candidates = program
+        .triggers
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (Kind::Trigger, DeclRef::Trigger(ir::TriggerId(i as u32)), &d.name, d.loc))
+        .chain(
+            program
+                .contents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (Kind::Content, DeclRef::Content(ir::ContentId(i as u32)), &d.name, d.loc)),
+        )
+        .chain(
+            program
+                .segments
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (Kind::Segment, DeclRef::Segment(ir::SegmentId(i as u32)), &d.name, d.loc)),
+        );
+    for (kind, decl, name, loc) in candidates {
+        if !checker.used.contains(&decl) && named(kind, decl, name) {
+            unused.push((kind, name.clone(), loc));
+        }
+    }
+    for (kind, name, loc) in unused {
+        let noun = kind.noun();
+        let help = match kind {
+            Kind::Content => "send it from a journey, or remove it",
+            Kind::Trigger => {
+                "use it in a journey (`start on`, `goal`, `exit on`, `if ... within`) or a segment, or remove it"
+            }
+            _ => "use it in a journey (`start segment`, `exclude`, `suppress`, `profile in`), or remove it",
+        };
+        let d = checker
+            .warning(Code::UnusedDeclaration, format!("the {noun} `{name}` is never used"), loc.file, loc.span)
+            .with_label("unused")
+            .with_help(help);
+        checker.report(d);
+    }
 }

@@ -64,6 +64,43 @@ codes! {
     ForeignOperator = "J0014", Error, "operator from another language";
     MalformedPlaceholder = "J0015", Error, "malformed placeholder";
     DanglingDocComment = "J0016", Warning, "doc comment attached to nothing";
+    MissingStart = "J0101", Error, "journey without a start";
+    DuplicateStart = "J0102", Error, "more than one start";
+    DuplicateGoal = "J0103", Error, "more than one goal";
+    InvalidGoalTrigger = "J0104", Error, "goal measured by a trigger that cannot measure goals";
+    InvalidGoal = "J0105", Error, "malformed goal";
+    InvalidTarget = "J0106", Error, "invalid goal target";
+    TooManyConditionAttributes = "J0107", Error, "too many attributes in a trigger condition";
+    UnknownName = "J0108", Error, "unknown name";
+    UnknownAttribute = "J0109", Error, "unknown attribute";
+    TypeMismatch = "J0110", Error, "type mismatch";
+    InvalidAddress = "J0111", Error, "wrong or missing address";
+    MessageNotSentBefore = "J0112", Error, "event on a message not sent before";
+    NonPositiveDuration = "J0113", Error, "zero duration";
+    MissingWithin = "J0114", Error, "event condition without a deadline";
+    UnresolvedPlaceholder = "J0115", Error, "placeholder that reads nothing";
+    SplitShares = "J0116", Error, "split shares that do not add up to 100%";
+    DuplicateDeclaration = "J0117", Error, "duplicate declaration";
+    SegmentCycle = "J0118", Error, "segment that depends on itself";
+    UnknownProperty = "J0119", Error, "unknown property";
+    MissingProperty = "J0120", Error, "missing property";
+    InvalidPropertyValue = "J0121", Error, "invalid property value";
+    DuplicateItem = "J0122", Error, "duplicate property, attribute or setting";
+    UnknownType = "J0123", Error, "unknown type";
+    CommerceWithoutRevenue = "J0124", Error, "commerce trigger without revenue";
+    InvalidSetting = "J0125", Error, "invalid setting";
+    MissingProfile = "J0126", Error, "no profile schema";
+    MisplacedItem = "J0127", Error, "item not allowed in this declaration";
+    InvalidCall = "J0128", Error, "malformed behavioural function";
+    ContentNotReady = "J0130", Warning, "message not ready to publish";
+    TriggerNotPublished = "J0131", Warning, "trigger not published";
+    UnreachableStep = "J0201", Warning, "unreachable step";
+    UnusedDeclaration = "J0202", Warning, "unused declaration";
+    ExcludedAndSuppressed = "J0203", Warning, "segment both excluded and suppressed";
+    GoalOnStartTrigger = "J0204", Warning, "goal on the start trigger";
+    SharedGoalTrigger = "J0205", Warning, "goal trigger shared by several journeys";
+    LongSms = "J0206", Warning, "SMS longer than 160 characters";
+    ImpossibleEvent = "J0207", Warning, "event that never happens";
 }
 
 impl Code {

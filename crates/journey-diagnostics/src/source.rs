@@ -49,6 +49,16 @@ impl Span {
         self.end == self.start
     }
 
+    /// The part of the span on its first line in `text`, without trailing spaces
+    /// (a multi-line step is labelled on its first line).
+    pub fn first_line(self, text: &str) -> Span {
+        let slice = text.get(self.range()).unwrap_or("");
+        match slice.find('\n') {
+            Some(newline) => Span::new(self.start as usize, self.start as usize + slice[..newline].trim_end().len()),
+            None => self,
+        }
+    }
+
     /// Whether `offset` lies inside the span (an empty span contains its own offset).
     pub fn contains(self, offset: usize) -> bool {
         let offset = offset as u32;

@@ -959,7 +959,7 @@ where
                         setting.span,
                     )
                     .with_label("settings go before the steps")
-                    .with_secondary(file, first_line(src, first.span), "the first step is here")
+                    .with_secondary(file, first.span.first_line(src), "the first step is here")
                     .with_help(format!("move `{name}` above the first step"));
                     e.emit(E::from_diagnostic(ParseSpan::from(setting.span.start..setting.span.end), d));
                 }
@@ -969,15 +969,6 @@ where
         }
     }
     (settings, steps)
-}
-
-/// The part of `span` on its first line (a step's keyword line, for a secondary label).
-fn first_line(src: &str, span: Span) -> Span {
-    let text = &src[span.range()];
-    match text.find('\n') {
-        Some(newline) => Span::new(span.start as usize, span.start as usize + text[..newline].trim_end().len()),
-        None => span,
-    }
 }
 
 /// The steps of a nested block, reporting settings written inside it.

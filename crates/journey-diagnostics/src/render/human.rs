@@ -53,15 +53,16 @@ pub fn render_human(map: &SourceMap, diagnostics: &[Diagnostic], color: bool, ou
             .with_config(config)
             .with_code(diagnostic.code)
             .with_message(&diagnostic.message);
-        let mut label = Label::new((primary.file, primary.span.range())).with_color(main_color).with_priority(1);
-        if !primary.message.is_empty() {
-            label = label.with_message(&primary.message);
-        }
-        report.add_label(label);
-        for secondary in &diagnostic.secondary {
-            let mut label = Label::new((secondary.file, secondary.span.range())).with_color(Color::Blue);
-            if !secondary.message.is_empty() {
-                label = label.with_message(&secondary.message);
+        // ariadne draws labels of one file in one snippet only when they come in
+        // line order, so they are added sorted by place.
+        let mut labels: Vec<_> = std::iter::once((primary, main_color, 1))
+            .chain(diagnostic.secondary.iter().map(|secondary| (secondary, Color::Blue, 0)))
+            .collect();
+        labels.sort_by_key(|(label, _, _)| (label.file, label.span.start, label.span.end));
+        for (place, color, priority) in labels {
+            let mut label = Label::new((place.file, place.span.range())).with_color(color).with_priority(priority);
+            if !place.message.is_empty() {
+                label = label.with_message(&place.message);
             }
             report.add_label(label);
         }

@@ -1,0 +1,209 @@
+//! The state of one check: the program being built, the name tables, the
+//! diagnostics, and the helpers every pass uses to resolve names.
+
+use std::collections::{HashMap, HashSet};
+
+use journey_diagnostics::{Code, Diagnostic, FileId, Severity, Span};
+use journey_syntax::ast::Ident;
+use smol_str::SmolStr;
+
+use crate::Mode;
+use crate::ir::*;
+
+/// The kinds of named declarations, as named in messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Trigger,
+    Content,
+    Segment,
+    Journey,
+}
+
+impl Kind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Trigger => "trigger",
+            Kind::Content => "message",
+            Kind::Segment => "segment",
+            Kind::Journey => "journey",
+        }
+    }
+}
+
+/// Everything a check accumulates.
+pub(crate) struct Checker {
+    pub mode: Mode,
+    pub diagnostics: Vec<Diagnostic>,
+    pub program: Program,
+    pub triggers: HashMap<SmolStr, TriggerId>,
+    pub contents: HashMap<SmolStr, ContentId>,
+    pub segments: HashMap<SmolStr, SegmentId>,
+    pub journeys: HashMap<SmolStr, JourneyId>,
+    /// Declarations referenced from somewhere (for "unused" warnings).
+    pub used: HashSet<DeclRef>,
+}
+
+impl Checker {
+    pub fn new(mode: Mode) -> Checker {
+        Checker {
+            mode,
+            diagnostics: Vec::new(),
+            program: Program::default(),
+            triggers: HashMap::new(),
+            contents: HashMap::new(),
+            segments: HashMap::new(),
+            journeys: HashMap::new(),
+            used: HashSet::new(),
+        }
+    }
+
+    /// Reports `diagnostic`.
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// An error at `span` of `file`.
+    pub fn error(&self, code: Code, message: impl Into<String>, file: FileId, span: Span) -> Diagnostic {
+        Diagnostic::error(code, message, file, span)
+    }
+
+    /// A warning at `span` of `file`.
+    pub fn warning(&self, code: Code, message: impl Into<String>, file: FileId, span: Span) -> Diagnostic {
+        Diagnostic::warning(code, message, file, span)
+    }
+
+    /// A publish-readiness problem: a warning at design time, an error at publish time.
+    pub fn readiness(&self, code: Code, message: impl Into<String>, file: FileId, span: Span) -> Diagnostic {
+        let severity = match self.mode {
+            Mode::Design => Severity::Warning,
+            Mode::Publish => Severity::Error,
+        };
+        Diagnostic::new(code, severity, message, file, span)
+    }
+
+    /// Records that the name at `loc` refers to `symbol`.
+    pub fn record_use(&mut self, loc: Loc, symbol: Symbol) {
+        if let Symbol::Decl(decl) = &symbol {
+            self.used.insert(*decl);
+        }
+        self.program.uses.push(Use { loc, symbol });
+    }
+
+    /// The declaration of another kind named `name`, to explain a mix-up.
+    fn other_kind(&self, name: &str, wanted: Kind) -> Option<Kind> {
+        [
+            (Kind::Trigger, self.triggers.contains_key(name)),
+            (Kind::Content, self.contents.contains_key(name)),
+            (Kind::Segment, self.segments.contains_key(name)),
+            (Kind::Journey, self.journeys.contains_key(name)),
+        ]
+        .into_iter()
+        .find(|(kind, present)| *present && *kind != wanted)
+        .map(|(kind, _)| kind)
+    }
+
+    /// Reports an unknown name of kind `kind`, suggesting the closest declared name.
+    pub fn unknown_name(&mut self, ident: &Ident, file: FileId, kind: Kind) {
+        let names: Vec<&str> = match kind {
+            Kind::Trigger => self.triggers.keys().map(|k| k.as_str()).collect(),
+            Kind::Content => self.contents.keys().map(|k| k.as_str()).collect(),
+            Kind::Segment => self.segments.keys().map(|k| k.as_str()).collect(),
+            Kind::Journey => self.journeys.keys().map(|k| k.as_str()).collect(),
+        };
+        let noun = kind.noun();
+        let mut diagnostic = self
+            .error(Code::UnknownName, format!("unknown {noun} `{}`", ident.text), file, ident.span)
+            .with_label(format!("no {noun} is named `{}`", ident.text));
+        if let Some(other) = self.other_kind(&ident.text, kind) {
+            diagnostic = diagnostic.with_help(format!("`{}` is a {}, not a {noun}", ident.text, other.noun()));
+        } else if let Some(best) = journey_syntax::closest(&ident.text, names.iter().copied()) {
+            let best = best.to_owned();
+            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_replacement(
+                format!("replace `{}` with `{best}`", ident.text),
+                ident.span,
+                best.clone(),
+            );
+        } else if names.is_empty() {
+            diagnostic = diagnostic.with_help(format!("the project declares no {noun}"));
+        } else {
+            diagnostic = diagnostic.with_help(format!("declare it, or use one of: {}", list(names)));
+        }
+        self.report(diagnostic);
+    }
+
+    /// Resolves a trigger name, recording the use.
+    pub fn trigger(&mut self, ident: &Ident, file: FileId) -> Option<TriggerId> {
+        match self.triggers.get(&ident.text).copied() {
+            Some(id) => {
+                self.record_use(Loc { file, span: ident.span }, Symbol::Decl(DeclRef::Trigger(id)));
+                Some(id)
+            }
+            None => {
+                self.unknown_name(ident, file, Kind::Trigger);
+                None
+            }
+        }
+    }
+
+    /// Resolves a message name, recording the use.
+    pub fn content(&mut self, ident: &Ident, file: FileId) -> Option<ContentId> {
+        match self.contents.get(&ident.text).copied() {
+            Some(id) => {
+                self.record_use(Loc { file, span: ident.span }, Symbol::Decl(DeclRef::Content(id)));
+                Some(id)
+            }
+            None => {
+                self.unknown_name(ident, file, Kind::Content);
+                None
+            }
+        }
+    }
+
+    /// Resolves a segment name, recording the use.
+    pub fn segment(&mut self, ident: &Ident, file: FileId) -> Option<SegmentId> {
+        match self.segments.get(&ident.text).copied() {
+            Some(id) => {
+                self.record_use(Loc { file, span: ident.span }, Symbol::Decl(DeclRef::Segment(id)));
+                Some(id)
+            }
+            None => {
+                self.unknown_name(ident, file, Kind::Segment);
+                None
+            }
+        }
+    }
+
+    /// Checks that a duration is positive (rule 11); returns it.
+    pub fn positive(&mut self, duration: &journey_syntax::ast::DurationLit, file: FileId, what: &str) -> Option<u64> {
+        match duration.seconds {
+            Some(0) => {
+                let d = self
+                    .error(Code::NonPositiveDuration, format!("{what} must be longer than zero"), file, duration.span)
+                    .with_label("a zero duration")
+                    .with_help("durations are at least one second: `1s`, `1h`, `1d`");
+                self.report(d);
+                None
+            }
+            other => other,
+        }
+    }
+}
+
+/// "`a`, `b` and `c`", sorted, at most eight names.
+pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    let more = names.len().saturating_sub(8);
+    names.truncate(8);
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let mut text = match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    if more > 0 {
+        text.push_str(&format!(" (and {more} more)"));
+    }
+    text
+}

@@ -1,0 +1,204 @@
+//! The control-flow analysis of a journey, built once for every later user:
+//! which steps are reachable, when a profile can be at each step (elapsed time
+//! since entry, for editors' inlay hints), which messages are definitely sent
+//! before each point (rule 10), and unreachable steps (rule 16).
+
+use journey_diagnostics::{Code, Span};
+
+use crate::checker::Checker;
+use crate::ir::*;
+use crate::journeys::Sent;
+
+/// What is known at a point of a journey.
+#[derive(Clone, Debug)]
+struct State {
+    reachable: bool,
+    elapsed: Elapsed,
+    /// Messages sent on every path that reaches this point.
+    sent: Sent,
+    /// What made the point unreachable (an `exit`, or a step whose every branch exits).
+    ended_by: Option<Span>,
+}
+
+impl State {
+    fn after(&self, seconds: u64) -> State {
+        State {
+            elapsed: Elapsed {
+                min: self.elapsed.min.saturating_add(seconds),
+                max: self.elapsed.max.saturating_add(seconds),
+            },
+            ..self.clone()
+        }
+    }
+
+    /// The event may come at any moment until the deadline.
+    fn until(&self, seconds: u64) -> State {
+        State {
+            elapsed: Elapsed { min: self.elapsed.min, max: self.elapsed.max.saturating_add(seconds) },
+            ..self.clone()
+        }
+    }
+
+    /// The point after several paths meet: reachable if any is, sent what all sent.
+    fn join(states: Vec<State>, ended_by: Span) -> State {
+        let live: Vec<&State> = states.iter().filter(|s| s.reachable).collect();
+        if live.is_empty() {
+            let elapsed = states.iter().map(|s| s.elapsed).next().unwrap_or_default();
+            return State { reachable: false, elapsed, sent: Sent::new(), ended_by: Some(ended_by) };
+        }
+        let mut sent = live[0].sent.clone();
+        for s in &live[1..] {
+            sent.retain(|c| s.sent.contains(c));
+        }
+        State {
+            reachable: true,
+            elapsed: Elapsed {
+                min: live.iter().map(|s| s.elapsed.min).min().unwrap_or(0),
+                max: live.iter().map(|s| s.elapsed.max).max().unwrap_or(0),
+            },
+            sent,
+            ended_by: None,
+        }
+    }
+}
+
+struct Analysis<'c> {
+    checker: &'c mut Checker,
+    journey: &'c JourneyDef,
+    text: &'c str,
+    flow: Vec<StepFlow>,
+    /// Every message any path of the journey sends (to tell "never sent" from "not on every path").
+    ever_sent: Sent,
+    latest: u64,
+    messages: usize,
+}
+
+/// Analyses `journey` (whose source is `text`), reporting rule 10 and unreachable steps.
+pub(crate) fn analyse(checker: &mut Checker, journey: &JourneyDef, text: &str) -> (Vec<StepFlow>, JourneySummary) {
+    let count = journey.all_steps().len();
+    let ever_sent: Sent = journey
+        .all_steps()
+        .into_iter()
+        .filter_map(|s| match s.kind {
+            StepKind::Send { content: Some(c), .. } => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut analysis =
+        Analysis { checker, journey, text, flow: vec![StepFlow::default(); count], ever_sent, latest: 0, messages: 0 };
+    let entry = State { reachable: true, elapsed: Elapsed::default(), sent: Sent::new(), ended_by: None };
+    let end = analysis.block(&journey.steps, entry);
+    if end.reachable {
+        analysis.latest = analysis.latest.max(end.elapsed.max);
+    }
+    let summary = JourneySummary { messages: analysis.messages, longest: analysis.latest };
+    (analysis.flow, summary)
+}
+
+impl Analysis<'_> {
+    fn block(&mut self, steps: &[Step], mut state: State) -> State {
+        let mut warned = false;
+        for step in steps {
+            if !state.reachable && !warned {
+                // Only the first unreachable step of a block that was itself reachable is reported.
+                if let Some(ended_by) = state.ended_by {
+                    self.unreachable(step, ended_by);
+                }
+                warned = true;
+            }
+            state = self.step(step, state);
+        }
+        state
+    }
+
+    fn unreachable(&mut self, step: &Step, ended_by: Span) {
+        let file = self.journey.loc.file;
+        let d = self
+            .checker
+            .warning(Code::UnreachableStep, "this step is never reached", file, step.span.first_line(self.text))
+            .with_label("no profile gets here")
+            .with_secondary(file, ended_by.first_line(self.text), "every profile has left before")
+            .with_help("remove the steps after the exit, or move the `exit` into a branch");
+        self.checker.report(d);
+    }
+
+    fn step(&mut self, step: &Step, state: State) -> State {
+        self.flow[step.id.index()] = StepFlow { reachable: state.reachable, elapsed: state.elapsed };
+        if state.reachable {
+            self.latest = self.latest.max(state.elapsed.max);
+        }
+        match &step.kind {
+            StepKind::Send { content, .. } => {
+                self.messages += 1;
+                let mut next = state;
+                if let Some(c) = content {
+                    next.sent.insert(*c);
+                }
+                next
+            }
+            StepKind::Wait(seconds) => state.after(*seconds),
+            StepKind::Exit => {
+                if state.reachable {
+                    self.latest = self.latest.max(state.elapsed.max);
+                }
+                State { reachable: false, ended_by: Some(step.span), ..state }
+            }
+            StepKind::Error => state,
+            StepKind::Stage { steps, .. } => self.block(steps, state),
+            StepKind::Split { branches } => {
+                let outcomes: Vec<State> = branches.iter().map(|b| self.block(&b.steps, state.clone())).collect();
+                if outcomes.is_empty() { state } else { State::join(outcomes, step.span) }
+            }
+            StepKind::If { branches, otherwise } => {
+                let mut outcomes = Vec::new();
+                let mut rest = state;
+                for branch in branches {
+                    let (taken, not_taken) = match &branch.condition {
+                        Condition::Expr(_) => (rest.clone(), rest.clone()),
+                        Condition::Event { negated, event, within } => {
+                            if rest.reachable {
+                                self.message_sent(event, &rest.sent, branch.span);
+                            }
+                            let happened = rest.until(*within);
+                            let deadline = rest.after(*within);
+                            if *negated { (deadline, happened) } else { (happened, deadline) }
+                        }
+                    };
+                    outcomes.push(self.block(&branch.steps, taken));
+                    rest = not_taken;
+                }
+                outcomes.push(match otherwise {
+                    Some(steps) => self.block(steps, rest),
+                    None => rest,
+                });
+                State::join(outcomes, step.span)
+            }
+        }
+    }
+
+    /// Rule 10: `opened M` (and the other interactions) needs M sent on every path before.
+    fn message_sent(&mut self, event: &Event, sent: &Sent, at: Span) {
+        let Event::Message { interaction, content: Some(content) } = event else { return };
+        if sent.contains(content) {
+            return;
+        }
+        let file = self.journey.loc.file;
+        let name = self.checker.program.content(*content).name.clone();
+        let verb = interaction.keyword();
+        let (message, label) = if self.ever_sent.contains(content) {
+            (
+                format!("`{verb} {name}` waits for a message that not every path has sent"),
+                format!("`{name}` may not have been sent when a profile gets here"),
+            )
+        } else {
+            (
+                format!("`{verb} {name}` waits for a message this journey never sends before"),
+                format!("`{name}` is not sent before this point"),
+            )
+        };
+        let d = self.checker.error(Code::MessageNotSentBefore, message, file, at).with_label(label).with_help(format!(
+            "send `{name}` before this step on every path, or move this condition into the branch that sends it"
+        ));
+        self.checker.report(d);
+    }
+}
