@@ -1,0 +1,159 @@
+//! `journey run PLAN_OR_PROJECT --profiles F --events F`: replays the data and reports.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use journey_runtime::{DataFile, Options};
+use journey_time::Timestamp;
+
+use crate::Outcome;
+use crate::build::{publish, read_plan};
+use crate::output::{ColorChoice, Format, print_stdout, usage_error};
+
+/// Arguments of `journey run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// A plan written by `journey build` (a `.json` file), or a project folder to build first.
+    plan: PathBuf,
+
+    /// Profiles, JSON Lines.
+    #[arg(long)]
+    profiles: PathBuf,
+
+    /// Events, JSON Lines.
+    #[arg(long)]
+    events: PathBuf,
+
+    /// Where to write actions.jsonl, report.json, report.csv and messages.jsonl.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+
+    /// When the run starts (RFC 3339). Default: the first event's time.
+    #[arg(long, value_parser = parse_instant)]
+    start: Option<Timestamp>,
+
+    /// When the run stops (RFC 3339). Default: the last event's time.
+    #[arg(long, value_parser = parse_instant)]
+    until: Option<Timestamp>,
+
+    /// Set bad input lines aside in this file (JSON Lines, with the reason) and go on.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+}
+
+fn parse_instant(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).map_err(|e| e.to_string())
+}
+
+fn read(path: &Path) -> Result<String, Outcome> {
+    std::fs::read_to_string(path).map_err(|e| {
+        usage_error(format!("`{}` cannot be read: {e}", path.display()));
+        Outcome::Usage
+    })
+}
+
+/// Runs `journey run`.
+pub fn run(args: RunArgs, color: ColorChoice) -> Outcome {
+    match execute(args, color) {
+        Ok(outcome) | Err(outcome) => outcome,
+    }
+}
+
+fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
+    let is_plan = args.plan.is_file() && args.plan.extension().is_some_and(|e| e == "json");
+    let plan = if is_plan {
+        read_plan(&args.plan).map_err(|message| {
+            usage_error(message);
+            Outcome::Errors
+        })?
+    } else {
+        publish(std::slice::from_ref(&args.plan), None, Format::Human, color)?
+    };
+    if let (Some(start), Some(until)) = (args.start, args.until)
+        && until < start
+    {
+        usage_error(format!("--until {until} is before --start {start}"));
+        return Err(Outcome::Usage);
+    }
+    let profiles = read(&args.profiles)?;
+    let events = read(&args.events)?;
+    let profiles_name = args.profiles.display().to_string();
+    let events_name = args.events.display().to_string();
+    let bar = progress_bar(events.len());
+    let options = Options { start: args.start.map(|t| t.0), until: args.until.map(|t| t.0) };
+    let result = journey_runtime::run(
+        &plan,
+        DataFile { name: &profiles_name, text: &profiles },
+        DataFile { name: &events_name, text: &events },
+        options,
+        args.rejects.is_some(),
+        &mut |done, total| {
+            if let Some(bar) = &bar {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+        },
+    );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let output = result.map_err(|error| {
+        usage_error(format!("{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"));
+        Outcome::Errors
+    })?;
+    let write = |name: &str, text: &str| -> Result<(), Outcome> {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).map_err(|e| {
+            usage_error(format!("cannot write `{}`: {e}", path.display()));
+            Outcome::Usage
+        })
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        usage_error(format!("cannot create `{}`: {e}", args.out.display()));
+        Outcome::Usage
+    })?;
+    write("actions.jsonl", &output.actions)?;
+    write("report.json", &output.report.to_json())?;
+    write("report.csv", &output.report.to_csv())?;
+    let mut messages = String::new();
+    for row in &output.recipients {
+        messages.push_str(&serde_json::to_string(row).unwrap_or_default());
+        messages.push('\n');
+    }
+    write("messages.jsonl", &messages)?;
+    if let Some(path) = &args.rejects {
+        let mut text = String::new();
+        for r in &output.rejected {
+            let line = serde_json::json!({
+                "file": r.error.file,
+                "line": r.error.line,
+                "field": r.error.problem.field,
+                "reason": r.error.problem.message,
+                "text": r.text,
+            });
+            text.push_str(&line.to_string());
+            text.push('\n');
+        }
+        std::fs::write(path, text).map_err(|e| {
+            usage_error(format!("cannot write `{}`: {e}", path.display()));
+            Outcome::Usage
+        })?;
+        if !output.rejected.is_empty() {
+            eprintln!("{} line(s) rejected: see {}", output.rejected.len(), path.display());
+        }
+    }
+    print_stdout(&output.report.to_table());
+    eprintln!("wrote {}/{{actions.jsonl, report.json, report.csv, messages.jsonl}}", args.out.display());
+    Ok(Outcome::Clean)
+}
+
+/// A progress bar on standard error, only on a terminal and for large inputs.
+fn progress_bar(bytes: usize) -> Option<indicatif::ProgressBar> {
+    if bytes < 10_000_000 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    Some(bar)
+}

@@ -1,0 +1,565 @@
+//! Lowering: from the checked IR of a project to its [`Plan`].
+//!
+//! Node `i` of a journey is the step numbered `i` by the checker (pre-order),
+//! so reports and editors can point from one to the other. An `else if` chain
+//! that mixes immediate and event conditions needs a node per link: those
+//! extra nodes come after the steps.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use journey_check::ir;
+use journey_diagnostics::SourceMap;
+use journey_time::Timestamp;
+use sha2::{Digest, Sha256};
+use smol_str::SmolStr;
+
+use crate::model::*;
+
+/// Lowers a project checked without errors to its plan. `previous` is the plan
+/// built before, if any: a journey whose source is unchanged keeps its version,
+/// a changed one gets the next version.
+pub fn lower(program: &ir::Program, sources: &SourceMap, previous: Option<&Plan>) -> Plan {
+    let lowering = Lowering { program };
+    let profile = program.profile.as_ref().map(|p| lowering.record(&p.attributes)).unwrap_or_default();
+    let triggers = program
+        .triggers
+        .iter()
+        .map(|t| {
+            let plan = TriggerPlan { source: source(t.source), attributes: lowering.record(&t.attributes) };
+            (t.name.to_string(), plan)
+        })
+        .collect();
+    let segments = program
+        .segments
+        .iter()
+        .map(|s| {
+            let plan = match &s.rule {
+                ir::SegmentRule::Where(e) => SegmentPlan::Rule(lowering.expr(e)),
+                ir::SegmentRule::List | ir::SegmentRule::Missing => SegmentPlan::List,
+            };
+            (s.name.to_string(), plan)
+        })
+        .collect();
+    let contents = program.contents.iter().map(|c| (c.name.to_string(), lowering.content(c))).collect();
+    let profile_json = serde_json::to_string(&profile).unwrap_or_default();
+    let mut journeys: Vec<JourneyPlan> =
+        program.journeys.iter().filter_map(|j| lowering.journey(j, sources, &profile_json)).collect();
+    journeys.sort_by(|a, b| a.name.cmp(&b.name));
+    for journey in &mut journeys {
+        journey.version = next_version(journey, previous);
+    }
+    Plan { format: PLAN_FORMAT.to_owned(), profile, triggers, segments, contents, journeys }
+}
+
+/// The version of `journey`: the previous one when its source is unchanged, else one more.
+fn next_version(journey: &JourneyPlan, previous: Option<&Plan>) -> u32 {
+    let Some(before) = previous.and_then(|p| p.journeys.iter().find(|j| j.name == journey.name)) else {
+        return 1;
+    };
+    if before.source_hash == journey.source_hash { before.version } else { before.version.saturating_add(1) }
+}
+
+fn source(source: ir::TriggerSource) -> TriggerSource {
+    match source {
+        ir::TriggerSource::Custom => TriggerSource::Custom,
+        ir::TriggerSource::Commerce => TriggerSource::Commerce,
+        ir::TriggerSource::Interaction => TriggerSource::Interaction,
+        ir::TriggerSource::Dataverse => TriggerSource::Dataverse,
+    }
+}
+
+fn channel(channel: ir::Channel) -> Channel {
+    match channel {
+        ir::Channel::Email => Channel::Email,
+        ir::Channel::Sms => Channel::Sms,
+        ir::Channel::Push => Channel::Push,
+    }
+}
+
+fn scalar(scalar: ir::Scalar) -> ScalarType {
+    match scalar {
+        ir::Scalar::Text => ScalarType::Text,
+        ir::Scalar::Int => ScalarType::Int,
+        ir::Scalar::Number => ScalarType::Number,
+        ir::Scalar::Money => ScalarType::Money,
+        ir::Scalar::Bool => ScalarType::Bool,
+        ir::Scalar::DateTime => ScalarType::Datetime,
+        ir::Scalar::Email => ScalarType::Email,
+        ir::Scalar::Phone => ScalarType::Phone,
+    }
+}
+
+fn interaction(interaction: ir::Interaction) -> Interaction {
+    match interaction {
+        ir::Interaction::Opened => Interaction::Opened,
+        ir::Interaction::Clicked => Interaction::Clicked,
+        ir::Interaction::Delivered => Interaction::Delivered,
+        ir::Interaction::Bounced => Interaction::Bounced,
+    }
+}
+
+fn binary(op: ir::BinaryOp) -> BinaryOp {
+    match op {
+        ir::BinaryOp::Or => BinaryOp::Or,
+        ir::BinaryOp::And => BinaryOp::And,
+        ir::BinaryOp::Eq => BinaryOp::Eq,
+        ir::BinaryOp::Ne => BinaryOp::Ne,
+        ir::BinaryOp::Lt => BinaryOp::Lt,
+        ir::BinaryOp::Le => BinaryOp::Le,
+        ir::BinaryOp::Gt => BinaryOp::Gt,
+        ir::BinaryOp::Ge => BinaryOp::Ge,
+        ir::BinaryOp::Add => BinaryOp::Add,
+        ir::BinaryOp::Sub => BinaryOp::Sub,
+        ir::BinaryOp::Mul => BinaryOp::Mul,
+        ir::BinaryOp::Div => BinaryOp::Div,
+    }
+}
+
+fn strings(path: &[SmolStr]) -> Vec<String> {
+    path.iter().map(|s| s.to_string()).collect()
+}
+
+struct Lowering<'a> {
+    program: &'a ir::Program,
+}
+
+/// The names a journey uses, collected while lowering it.
+#[derive(Default)]
+struct Uses {
+    triggers: BTreeSet<String>,
+    contents: BTreeSet<String>,
+    segments: BTreeSet<String>,
+}
+
+impl Lowering<'_> {
+    fn record(&self, record: &ir::Record) -> BTreeMap<String, AttrType> {
+        record
+            .fields
+            .iter()
+            .map(|f| {
+                let ty = match &f.ty {
+                    ir::AttrType::Scalar(s) => AttrType::Scalar(scalar(*s)),
+                    ir::AttrType::Record(r) => AttrType::Record(self.record(r)),
+                };
+                (f.name.to_string(), ty)
+            })
+            .collect()
+    }
+
+    fn content(&self, content: &ir::ContentDef) -> ContentPlan {
+        let templates = content
+            .templates()
+            .map(|(property, template)| {
+                let placeholders = template
+                    .placeholders
+                    .iter()
+                    .filter_map(|p| {
+                        let root = match p.root? {
+                            ir::PlaceholderRoot::Profile => AttrRoot::Profile,
+                            ir::PlaceholderRoot::Trigger => AttrRoot::Start,
+                        };
+                        Some(Placeholder {
+                            written: p.written.clone(),
+                            reads: AttrRef { root, path: strings(&p.path) },
+                        })
+                    })
+                    .collect();
+                (property.to_owned(), TemplatePlan { text: template.text.clone(), placeholders })
+            })
+            .collect();
+        ContentPlan { channel: channel(content.channel), templates }
+    }
+
+    fn trigger_name(&self, id: ir::TriggerId) -> String {
+        self.program.trigger(id).name.to_string()
+    }
+
+    fn segment_name(&self, id: ir::SegmentId) -> String {
+        self.program.segment(id).name.to_string()
+    }
+
+    fn expr(&self, expr: &ir::Expr) -> Expr {
+        let boxed = |e: &ir::Expr| Box::new(self.expr(e));
+        let condition = |c: &Option<Box<ir::Expr>>| c.as_deref().map(boxed);
+        match &expr.kind {
+            ir::ExprKind::Literal(value) => Expr::Literal(match value {
+                ir::Value::Number(n) => Literal::Number(*n),
+                ir::Value::Text(t) => Literal::Text(t.clone()),
+                ir::Value::Bool(b) => Literal::Bool(*b),
+                ir::Value::DateTime(ms) => Literal::Datetime(Timestamp(*ms).to_string()),
+            }),
+            ir::ExprKind::Attribute(attr) => Expr::Attr(self.attr(attr)),
+            ir::ExprKind::Not(e) => Expr::Not(boxed(e)),
+            ir::ExprKind::Neg(e) => Expr::Neg(boxed(e)),
+            ir::ExprKind::Binary { op, lhs, rhs } => Expr::Binary { op: binary(*op), lhs: boxed(lhs), rhs: boxed(rhs) },
+            ir::ExprKind::InSegment(s) => Expr::InSegment(self.segment_name(*s)),
+            ir::ExprKind::Count { trigger, condition: c, within } => {
+                Expr::Count { trigger: self.trigger_name(*trigger), condition: condition(c), within: *within }
+            }
+            ir::ExprKind::Sum { trigger, attribute, condition: c, within } => Expr::Sum {
+                trigger: self.trigger_name(*trigger),
+                attribute: strings(attribute),
+                condition: condition(c),
+                within: *within,
+            },
+            ir::ExprKind::DaysSince { trigger, condition: c } => {
+                Expr::DaysSince { trigger: self.trigger_name(*trigger), condition: condition(c) }
+            }
+            // A checked project has no error expression; `false` keeps the plan well-formed.
+            ir::ExprKind::Error => Expr::Literal(Literal::Bool(false)),
+        }
+    }
+
+    fn attr(&self, attr: &ir::AttrRef) -> AttrRef {
+        let root = match attr.root {
+            ir::AttrRoot::Profile => AttrRoot::Profile,
+            ir::AttrRoot::Event(_) => AttrRoot::Event,
+            ir::AttrRoot::StartTrigger(_) => AttrRoot::Start,
+        };
+        AttrRef { root, path: strings(&attr.path) }
+    }
+
+    fn trigger_match(&self, trigger: ir::TriggerId, condition: &Option<ir::Expr>, uses: &mut Uses) -> TriggerMatch {
+        let name = self.trigger_name(trigger);
+        uses.triggers.insert(name.clone());
+        TriggerMatch { trigger: name, condition: condition.as_ref().map(|c| self.expr(c)) }
+    }
+
+    /// Lowers one journey; `None` for a journey with an unresolved start (a project with errors).
+    fn journey(&self, journey: &ir::JourneyDef, sources: &SourceMap, profile_json: &str) -> Option<JourneyPlan> {
+        let mut uses = Uses::default();
+        let start = match journey.start.as_ref()? {
+            ir::Start::Trigger { trigger, condition, .. } => {
+                StartPlan::Trigger(self.trigger_match((*trigger)?, condition, &mut uses))
+            }
+            ir::Start::Segment { segment, every, .. } => {
+                let name = self.segment_name((*segment)?);
+                uses.segments.insert(name.clone());
+                StartPlan::Segment { segment: name, every: *every }
+            }
+        };
+        let goal = journey.goal.as_ref().and_then(|g| {
+            let measure = match g.measure.as_ref()? {
+                ir::GoalMeasure::Trigger { trigger, condition } => {
+                    GoalMeasure::Trigger(self.trigger_match((*trigger)?, condition, &mut uses))
+                }
+                ir::GoalMeasure::Notify { clicked } => {
+                    GoalMeasure::Notify(if *clicked { Engagement::Clicked } else { Engagement::Opened })
+                }
+            };
+            let target = g.target.map(|t| match t {
+                ir::Target::Count(n) => Target::Count(n),
+                ir::Target::Percent(p) => Target::Percent(p),
+            });
+            let kind = match g.kind? {
+                ir::GoalKind::Purchase => GoalKind::Purchase,
+                ir::GoalKind::Engage => GoalKind::Engage,
+                ir::GoalKind::Loyalty => GoalKind::Loyalty,
+                ir::GoalKind::Onboard => GoalKind::Onboard,
+                ir::GoalKind::Notify => GoalKind::Notify,
+                ir::GoalKind::Custom => GoalKind::Custom,
+            };
+            Some(GoalPlan { kind, measure, target })
+        });
+        let exit_on = journey
+            .exits
+            .iter()
+            .filter_map(|e| Some(self.trigger_match(e.trigger?, &e.condition, &mut uses)))
+            .collect();
+        let names = |ids: &[ir::SegmentId], uses: &mut Uses| -> Vec<String> {
+            ids.iter()
+                .map(|s| {
+                    let name = self.segment_name(*s);
+                    uses.segments.insert(name.clone());
+                    name
+                })
+                .collect()
+        };
+        let exclude = names(&journey.exclude, &mut uses);
+        let suppress = names(&journey.suppress, &mut uses);
+        let reentry = match journey.reentry {
+            ir::Reentry::Always => Reentry::Always,
+            ir::Reentry::Never => Reentry::Never,
+            ir::Reentry::After(s) => Reentry::After(s),
+        };
+        let file = sources.get(journey.decl.file);
+        let steps = journey.all_steps();
+        let mut graph = Graph { lowering: self, text: file.text(), lines: file, nodes: vec![None; steps.len()], uses };
+        let entry = graph.block(&journey.steps, None, None);
+        let Graph { nodes, mut uses, .. } = graph;
+        let nodes: Vec<Node> = nodes.into_iter().map(|n| n.unwrap_or_else(unreachable_node)).collect();
+        let mut plan = JourneyPlan {
+            name: journey.name.to_string(),
+            version: 1,
+            source_hash: String::new(),
+            start,
+            goal,
+            exit_on,
+            exclude,
+            suppress,
+            attribution: journey.attribution,
+            reentry,
+            entry,
+            nodes,
+            contents: Vec::new(),
+            triggers: Vec::new(),
+            segments: Vec::new(),
+        };
+        self.expression_uses(&plan, &mut uses);
+        plan.source_hash = self.source_hash(journey, sources, &uses, profile_json);
+        plan.contents = uses.contents.into_iter().collect();
+        plan.triggers = uses.triggers.into_iter().collect();
+        plan.segments = uses.segments.into_iter().collect();
+        Some(plan)
+    }
+
+    /// Adds the triggers and segments that the journey's expressions read, and
+    /// those that the rules of its segments read, to `uses`.
+    fn expression_uses(&self, plan: &JourneyPlan, uses: &mut Uses) {
+        let mut pending: Vec<Expr> = Vec::new();
+        let conditions = |m: &TriggerMatch| m.condition.clone();
+        if let StartPlan::Trigger(m) = &plan.start {
+            pending.extend(conditions(m));
+        }
+        if let Some(GoalPlan { measure: GoalMeasure::Trigger(m), .. }) = &plan.goal {
+            pending.extend(conditions(m));
+        }
+        pending.extend(plan.exit_on.iter().filter_map(conditions));
+        for node in &plan.nodes {
+            match &node.action {
+                Action::Branch { arms, .. } => pending.extend(arms.iter().map(|a| a.when.clone())),
+                Action::Await { event: AwaitedEvent::Trigger(m), .. } => pending.extend(conditions(m)),
+                _ => {}
+            }
+        }
+        let mut expanded = BTreeSet::new();
+        let mut segments: Vec<String> = uses.segments.iter().cloned().collect();
+        loop {
+            while let Some(segment) = segments.pop() {
+                uses.segments.insert(segment.clone());
+                if expanded.insert(segment.clone())
+                    && let Some(ir::SegmentRule::Where(rule)) =
+                        self.program.segment_named(&segment).map(|id| &self.program.segment(id).rule)
+                {
+                    pending.push(self.expr(rule));
+                }
+            }
+            let Some(expr) = pending.pop() else { break };
+            walk(&expr, &mut |e| match e {
+                Expr::InSegment(s) => segments.push(s.clone()),
+                Expr::Count { trigger, .. } | Expr::Sum { trigger, .. } | Expr::DaysSince { trigger, .. } => {
+                    uses.triggers.insert(trigger.clone());
+                }
+                _ => {}
+            });
+        }
+    }
+
+    /// `sha256:` and the hash of the texts of the journey and of every declaration it uses.
+    fn source_hash(&self, journey: &ir::JourneyDef, sources: &SourceMap, uses: &Uses, profile_json: &str) -> String {
+        let mut hasher = Sha256::new();
+        let mut add = |loc: ir::Loc| {
+            let text = sources.get(loc.file).slice(loc.span);
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        };
+        add(journey.decl);
+        for name in &uses.triggers {
+            if let Some(id) = self.program.trigger_named(name) {
+                add(self.program.trigger(id).decl);
+            }
+        }
+        for name in &uses.contents {
+            if let Some(id) = self.program.content_named(name) {
+                add(self.program.content(id).decl);
+            }
+        }
+        for name in &uses.segments {
+            if let Some(id) = self.program.segment_named(name) {
+                add(self.program.segment(id).decl);
+            }
+        }
+        hasher.update(profile_json.as_bytes());
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+}
+
+/// A node that no checked journey produces (a step with an error); it ends the journey.
+fn unreachable_node() -> Node {
+    Node { step: "exit".to_owned(), line: 0, stage: None, action: Action::Exit }
+}
+
+/// Calls `f` on `expr` and every expression inside it.
+pub fn walk(expr: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(expr);
+    match expr {
+        Expr::Not(e) | Expr::Neg(e) => walk(e, f),
+        Expr::Binary { lhs, rhs, .. } => {
+            walk(lhs, f);
+            walk(rhs, f);
+        }
+        Expr::Count { condition, .. } | Expr::Sum { condition, .. } | Expr::DaysSince { condition, .. } => {
+            if let Some(c) = condition {
+                walk(c, f);
+            }
+        }
+        Expr::Literal(_) | Expr::Attr(_) | Expr::InSegment(_) => {}
+    }
+}
+
+/// The flat graph of one journey, built step by step.
+struct Graph<'a> {
+    lowering: &'a Lowering<'a>,
+    text: &'a str,
+    lines: &'a journey_diagnostics::SourceFile,
+    nodes: Vec<Option<Node>>,
+    uses: Uses,
+}
+
+impl Graph<'_> {
+    /// Lowers `steps`, followed by `next`; returns the first node (or `next` when empty).
+    fn block(&mut self, steps: &[ir::Step], next: Option<u32>, stage: Option<&str>) -> Option<u32> {
+        let mut next = next;
+        for step in steps.iter().rev() {
+            next = Some(self.step(step, next, stage));
+        }
+        next
+    }
+
+    fn line(&self, span: journey_diagnostics::Span) -> u32 {
+        self.lines.position(span.start as usize, journey_diagnostics::ColumnUnit::Utf8).line + 1
+    }
+
+    /// The step as reports name it: its first line without the opening brace.
+    fn label(&self, span: journey_diagnostics::Span) -> String {
+        let text = self.text.get(span.first_line(self.text).range()).unwrap_or("");
+        text.trim().trim_end_matches('{').trim_end().to_owned()
+    }
+
+    fn push(&mut self, node: Node) -> u32 {
+        self.nodes.push(Some(node));
+        (self.nodes.len() - 1) as u32
+    }
+
+    fn step(&mut self, step: &ir::Step, next: Option<u32>, stage: Option<&str>) -> u32 {
+        let id = step.id.0;
+        let line = self.line(step.span);
+        let mut label = self.label(step.span);
+        let action = match &step.kind {
+            ir::StepKind::Send { content, to } => {
+                let name = content.map(|c| self.lowering.program.content(c).name.to_string()).unwrap_or_default();
+                self.uses.contents.insert(name.clone());
+                label = format!("send {name}");
+                Action::Send { content: name, to: to.as_ref().map(|t| strings(&t.path)), next }
+            }
+            ir::StepKind::Wait(seconds) => Action::Wait { seconds: *seconds, next },
+            ir::StepKind::Exit | ir::StepKind::Error => Action::Exit,
+            ir::StepKind::Stage { name, steps } => {
+                label = format!("stage {name}");
+                let inner = self.block(steps, next, Some(name));
+                Action::Stage { name: name.to_string(), next: inner }
+            }
+            ir::StepKind::Split { branches } => {
+                let arms = branches
+                    .iter()
+                    .map(|b| SplitArm {
+                        label: b.label.to_string(),
+                        share: b.share,
+                        next: self.block(&b.steps, next, stage),
+                    })
+                    .collect();
+                Action::Split { arms }
+            }
+            ir::StepKind::If { branches, otherwise } => {
+                let otherwise = otherwise.as_ref().map(|o| self.block(o, next, stage)).unwrap_or(next);
+                return self.chain(id, line, label, stage, branches, otherwise, next);
+            }
+        };
+        self.nodes[id as usize] = Some(Node { step: label, line, stage: stage.map(str::to_owned), action });
+        id
+    }
+
+    /// An `if` chain: consecutive immediate conditions share a branch node, each
+    /// event condition gets an await node. The first link is node `id`.
+    #[allow(clippy::too_many_arguments)]
+    fn chain(
+        &mut self,
+        id: u32,
+        line: u32,
+        label: String,
+        stage: Option<&str>,
+        branches: &[ir::Branch],
+        otherwise: Option<u32>,
+        next: Option<u32>,
+    ) -> u32 {
+        // Links are built from the last one, so each knows where failing goes.
+        let mut links: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < branches.len() {
+            let start = i;
+            if matches!(branches[i].condition, ir::Condition::Expr(_)) {
+                while i < branches.len() && matches!(branches[i].condition, ir::Condition::Expr(_)) {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+            links.push((start, i));
+        }
+        let mut failing = otherwise;
+        let mut first = id;
+        for (position, &(from, to)) in links.iter().enumerate().rev() {
+            let action = match &branches[from].condition {
+                ir::Condition::Expr(_) => Action::Branch {
+                    arms: branches[from..to]
+                        .iter()
+                        .map(|b| {
+                            let when = match &b.condition {
+                                ir::Condition::Expr(e) => self.lowering.expr(e),
+                                ir::Condition::Event { .. } => Expr::Literal(Literal::Bool(false)),
+                            };
+                            Arm { when, next: self.block(&b.steps, next, stage) }
+                        })
+                        .collect(),
+                    otherwise: failing,
+                },
+                ir::Condition::Event { negated, event, within } => {
+                    let taken = self.block(&branches[from].steps, next, stage);
+                    let event = match event {
+                        ir::Event::Message { interaction: i, content } => {
+                            let name =
+                                content.map(|c| self.lowering.program.content(c).name.to_string()).unwrap_or_default();
+                            AwaitedEvent::Message { interaction: interaction(*i), content: name }
+                        }
+                        ir::Event::Trigger { trigger, condition } => match trigger {
+                            Some(t) => {
+                                AwaitedEvent::Trigger(self.lowering.trigger_match(*t, condition, &mut self.uses))
+                            }
+                            None => AwaitedEvent::Trigger(TriggerMatch { trigger: String::new(), condition: None }),
+                        },
+                    };
+                    let (on_event, on_timeout) = if *negated { (failing, taken) } else { (taken, failing) };
+                    Action::Await { event, within: *within, on_event, on_timeout }
+                }
+            };
+            let node_label =
+                if position == 0 { label.clone() } else { format!("else if {}", self.label(branches[from].span)) };
+            let node = Node {
+                step: node_label,
+                line: self.line(branches[from].span),
+                stage: stage.map(str::to_owned),
+                action,
+            };
+            if position == 0 {
+                let node = Node { line, ..node };
+                self.nodes[id as usize] = Some(node);
+                first = id;
+            } else {
+                failing = Some(self.push(node));
+            }
+        }
+        first
+    }
+}

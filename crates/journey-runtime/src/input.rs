@@ -1,0 +1,625 @@
+//! Input data: profiles and events in JSON Lines, typed by the plan's schemas.
+//!
+//! A bad line is an [`InputError`] naming the file, the line and the field. With
+//! rejects allowed, bad lines are set aside as [`Rejected`] and reading goes on.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use journey_plan::{AttrType, Channel, Plan, ScalarType, SegmentPlan};
+use journey_time::Timestamp;
+use serde_json::{Map, Value as Json};
+
+/// A typed attribute value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `int`, `number`, `money`.
+    Number(f64),
+    /// `text`, `email`, `phone`.
+    Text(Box<str>),
+    /// `bool`.
+    Bool(bool),
+    /// `datetime`, in milliseconds since the epoch.
+    Time(i64),
+}
+
+/// The scalar attributes of a record type, flattened: each dotted path gets a slot.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// Each slot's dotted path and type.
+    pub slots: Vec<(String, ScalarType)>,
+    index: HashMap<String, usize>,
+    tree: BTreeMap<String, AttrType>,
+}
+
+impl Layout {
+    /// The layout of a record type.
+    pub fn of(tree: &BTreeMap<String, AttrType>) -> Layout {
+        fn walk(tree: &BTreeMap<String, AttrType>, prefix: &str, out: &mut Vec<(String, ScalarType)>) {
+            for (name, ty) in tree {
+                let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+                match ty {
+                    AttrType::Scalar(s) => out.push((path, *s)),
+                    AttrType::Record(inner) => walk(inner, &path, out),
+                }
+            }
+        }
+        let mut slots = Vec::new();
+        walk(tree, "", &mut slots);
+        let index = slots.iter().enumerate().map(|(i, (p, _))| (p.clone(), i)).collect();
+        Layout { slots, index, tree: tree.clone() }
+    }
+
+    /// The slot of a path.
+    pub fn slot(&self, path: &[String]) -> Option<usize> {
+        self.index.get(&path.join(".")).copied()
+    }
+
+    /// Reads a JSON object into `values`, checking every attribute against the type.
+    /// `field` prefixes the paths in errors (`data.`).
+    pub fn read(&self, object: &Map<String, Json>, field: &str, values: &mut [Option<Value>]) -> Result<(), Problem> {
+        self.read_record(&self.tree, object, field, "", values)
+    }
+
+    fn read_record(
+        &self,
+        tree: &BTreeMap<String, AttrType>,
+        object: &Map<String, Json>,
+        field: &str,
+        prefix: &str,
+        values: &mut [Option<Value>],
+    ) -> Result<(), Problem> {
+        for (name, json) in object {
+            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+            let shown = format!("{field}{path}");
+            let Some(ty) = tree.get(name) else {
+                let known: Vec<&str> = tree.keys().map(String::as_str).collect();
+                return Err(Problem::new(
+                    shown,
+                    format!("no attribute is declared with this name (declared: {})", known.join(", ")),
+                ));
+            };
+            match (ty, json) {
+                (_, Json::Null) => self.clear(&path, values),
+                (AttrType::Record(inner), Json::Object(o)) => self.read_record(inner, o, field, &path, values)?,
+                (AttrType::Record(_), other) => {
+                    return Err(Problem::new(
+                        shown,
+                        format!("expected a record (a JSON object), found {}", kind(other)),
+                    ));
+                }
+                (AttrType::Scalar(s), json) => {
+                    let value = typed(*s, json).map_err(|m| Problem::new(shown, m))?;
+                    if let Some(&slot) = self.index.get(&path) {
+                        values[slot] = Some(value);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Clears `path` and every slot below it.
+    fn clear(&self, path: &str, values: &mut [Option<Value>]) {
+        let nested = format!("{path}.");
+        for (i, (p, _)) in self.slots.iter().enumerate() {
+            if p == path || p.starts_with(&nested) {
+                values[i] = None;
+            }
+        }
+    }
+}
+
+/// A JSON value as the type it must have.
+fn typed(ty: ScalarType, json: &Json) -> Result<Value, String> {
+    let wrong = |expected: &str| Err(format!("expected {expected}, found {}", kind(json)));
+    match ty {
+        ScalarType::Int => match json.as_f64() {
+            Some(n) if n.fract() == 0.0 => Ok(Value::Number(n)),
+            Some(n) => Err(format!("expected a whole number (`int`), found {n}")),
+            None => wrong("a whole number (`int`)"),
+        },
+        ScalarType::Number | ScalarType::Money => match json.as_f64() {
+            Some(n) => Ok(Value::Number(n)),
+            None => wrong(if ty == ScalarType::Money { "an amount (`money`)" } else { "a number" }),
+        },
+        ScalarType::Text | ScalarType::Email | ScalarType::Phone => match json.as_str() {
+            Some(s) => Ok(Value::Text(s.into())),
+            None => wrong("a string"),
+        },
+        ScalarType::Bool => match json.as_bool() {
+            Some(b) => Ok(Value::Bool(b)),
+            None => wrong("`true` or `false`"),
+        },
+        ScalarType::Datetime => match json.as_str() {
+            Some(s) => Timestamp::parse(s).map(|t| Value::Time(t.0)).map_err(|e| format!("`{s}`: {e}")),
+            None => wrong("an RFC 3339 date-time string"),
+        },
+    }
+}
+
+fn kind(json: &Json) -> String {
+    match json {
+        Json::Null => "null".into(),
+        Json::Bool(b) => format!("`{b}`"),
+        Json::Number(n) => format!("the number {n}"),
+        Json::String(s) => format!("the string {:?}", s),
+        Json::Array(_) => "an array".into(),
+        Json::Object(_) => "an object".into(),
+    }
+}
+
+/// What is wrong with a line: the field, and the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The field (`data.cart.total`), empty for the whole line.
+    pub field: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl Problem {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { field: field.into(), message: message.into() }
+    }
+}
+
+/// A bad input line: where it is and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    /// The file.
+    pub file: String,
+    /// The line, 1-based.
+    pub line: usize,
+    /// The problem.
+    pub problem: Problem,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.problem.field.is_empty() {
+            write!(f, "{}:{}: {}", self.file, self.line, self.problem.message)
+        } else {
+            write!(f, "{}:{}: field `{}`: {}", self.file, self.line, self.problem.field, self.problem.message)
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// A line set aside because of `--rejects`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// Why, with where.
+    pub error: InputError,
+    /// The line as it was.
+    pub text: String,
+}
+
+/// A profile, typed.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// Its id.
+    pub id: Box<str>,
+    /// Its attributes, by slot of the profile layout.
+    pub attributes: Vec<Option<Value>>,
+    /// Its memberships of `source list` segments, by segment index.
+    pub lists: Vec<u16>,
+}
+
+/// The channel events of runtime.md §3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelEvent {
+    /// `*.delivered`
+    Delivered,
+    /// `email.bounced`, `push.bounced`
+    Bounced,
+    /// `sms.undelivered`
+    Undelivered,
+    /// `*.opened`
+    Opened,
+    /// `*.clicked`
+    Clicked,
+    /// `*.unsubscribed`
+    Unsubscribed,
+    /// `email.spam_reported`
+    SpamReported,
+}
+
+impl ChannelEvent {
+    /// The channel event written `name` (`email.opened`).
+    pub fn parse(name: &str) -> Option<(Channel, ChannelEvent)> {
+        use ChannelEvent::*;
+        Some(match name {
+            "email.delivered" => (Channel::Email, Delivered),
+            "email.bounced" => (Channel::Email, Bounced),
+            "email.opened" => (Channel::Email, Opened),
+            "email.clicked" => (Channel::Email, Clicked),
+            "email.unsubscribed" => (Channel::Email, Unsubscribed),
+            "email.spam_reported" => (Channel::Email, SpamReported),
+            "sms.delivered" => (Channel::Sms, Delivered),
+            "sms.undelivered" => (Channel::Sms, Undelivered),
+            "sms.clicked" => (Channel::Sms, Clicked),
+            "sms.unsubscribed" => (Channel::Sms, Unsubscribed),
+            "push.delivered" => (Channel::Push, Delivered),
+            "push.bounced" => (Channel::Push, Bounced),
+            "push.opened" => (Channel::Push, Opened),
+            _ => return None,
+        })
+    }
+}
+
+/// What an event is.
+#[derive(Clone, Debug)]
+pub enum EventKind {
+    /// An event of a trigger, with its typed attributes.
+    Trigger {
+        /// The trigger's index in the run.
+        trigger: u16,
+        /// Its attributes, by slot of the trigger's layout.
+        data: Box<[Option<Value>]>,
+    },
+    /// An interaction with a message.
+    Channel {
+        /// The interaction.
+        event: ChannelEvent,
+        /// The message's index in the run.
+        content: u16,
+        /// The journey named by the event, if any.
+        journey: Option<u16>,
+    },
+    /// New values of profile attributes.
+    ProfileUpdated(Vec<(usize, Option<Value>)>),
+    /// The profile joined a `source list` segment.
+    SegmentJoined(u16),
+    /// The profile left a `source list` segment.
+    SegmentLeft(u16),
+}
+
+/// A typed event.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// Its time, in milliseconds since the epoch.
+    pub ts: i64,
+    /// The profile's index.
+    pub profile: u32,
+    /// What happened.
+    pub kind: EventKind,
+    /// Its `id`, when it has one.
+    pub id: Option<Box<str>>,
+    /// Its line in the events file.
+    pub line: u32,
+}
+
+/// The names of a plan, indexed for reading data.
+pub struct Catalog {
+    /// The profile layout.
+    pub profile: Layout,
+    /// Trigger names, by index.
+    pub triggers: Vec<String>,
+    /// Trigger layouts, by index.
+    pub trigger_layouts: Vec<Layout>,
+    /// Content names, by index.
+    pub contents: Vec<String>,
+    /// Content channels, by index.
+    pub channels: Vec<Channel>,
+    /// Segment names, by index.
+    pub segments: Vec<String>,
+    /// Whether each segment is a `source list` segment.
+    pub lists: Vec<bool>,
+    /// Journey names, by index.
+    pub journeys: Vec<String>,
+    trigger_index: HashMap<String, u16>,
+    content_index: HashMap<String, u16>,
+    segment_index: HashMap<String, u16>,
+    journey_index: HashMap<String, u16>,
+}
+
+impl Catalog {
+    /// The catalog of a plan.
+    pub fn of(plan: &Plan) -> Catalog {
+        let triggers: Vec<String> = plan.triggers.keys().cloned().collect();
+        let trigger_layouts = plan.triggers.values().map(|t| Layout::of(&t.attributes)).collect();
+        let contents: Vec<String> = plan.contents.keys().cloned().collect();
+        let channels = plan.contents.values().map(|c| c.channel).collect();
+        let segments: Vec<String> = plan.segments.keys().cloned().collect();
+        let lists = plan.segments.values().map(|s| matches!(s, SegmentPlan::List)).collect();
+        let journeys: Vec<String> = plan.journeys.iter().map(|j| j.name.clone()).collect();
+        let index = |names: &[String]| names.iter().enumerate().map(|(i, n)| (n.clone(), i as u16)).collect();
+        Catalog {
+            profile: Layout::of(&plan.profile),
+            trigger_index: index(&triggers),
+            content_index: index(&contents),
+            segment_index: index(&segments),
+            journey_index: index(&journeys),
+            triggers,
+            trigger_layouts,
+            contents,
+            channels,
+            segments,
+            lists,
+            journeys,
+        }
+    }
+
+    /// The index of trigger `name`.
+    pub fn trigger(&self, name: &str) -> Option<u16> {
+        self.trigger_index.get(name).copied()
+    }
+
+    /// The index of content `name`.
+    pub fn content(&self, name: &str) -> Option<u16> {
+        self.content_index.get(name).copied()
+    }
+
+    /// The index of segment `name`.
+    pub fn segment(&self, name: &str) -> Option<u16> {
+        self.segment_index.get(name).copied()
+    }
+
+    /// The index of journey `name`.
+    pub fn journey(&self, name: &str) -> Option<u16> {
+        self.journey_index.get(name).copied()
+    }
+
+    fn list_segment(&self, name: &str, field: &str) -> Result<u16, Problem> {
+        let Some(index) = self.segment(name) else {
+            return Err(Problem::new(
+                field,
+                format!("no segment is named `{name}` (known: {})", self.segments.join(", ")),
+            ));
+        };
+        if !self.lists[index as usize] {
+            return Err(Problem::new(
+                field,
+                format!(
+                    "`{name}` is computed from its `where` rule; only `source list` segments take memberships from data"
+                ),
+            ));
+        }
+        Ok(index)
+    }
+}
+
+/// The profiles of a run, by index, with their ids.
+#[derive(Debug, Default)]
+pub struct Profiles {
+    /// The profiles, in file order.
+    pub list: Vec<Profile>,
+    /// Index of each id.
+    pub index: HashMap<Box<str>, u32>,
+}
+
+/// Reads the profiles file. Bad lines are errors, or rejects when `rejects` is given.
+pub fn read_profiles(
+    catalog: &Catalog,
+    file: &str,
+    text: &str,
+    mut rejects: Option<&mut Vec<Rejected>>,
+) -> Result<Profiles, InputError> {
+    let mut profiles = Profiles::default();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match read_profile(catalog, line, &profiles) {
+            Ok(profile) => {
+                profiles.index.insert(profile.id.clone(), profiles.list.len() as u32);
+                profiles.list.push(profile);
+            }
+            Err(problem) => {
+                let error = InputError { file: file.to_owned(), line: n + 1, problem };
+                match rejects.as_deref_mut() {
+                    Some(rejects) => rejects.push(Rejected { error, text: line.to_owned() }),
+                    None => return Err(error),
+                }
+            }
+        }
+    }
+    Ok(profiles)
+}
+
+fn object(line: &str) -> Result<Map<String, Json>, Problem> {
+    match serde_json::from_str::<Json>(line) {
+        Ok(Json::Object(o)) => Ok(o),
+        Ok(other) => Err(Problem::new("", format!("expected a JSON object, found {}", kind(&other)))),
+        Err(e) => Err(Problem::new("", format!("not valid JSON (column {}): {e}", e.column()))),
+    }
+}
+
+fn string_field<'a>(o: &'a Map<String, Json>, name: &str, required: bool) -> Result<Option<&'a str>, Problem> {
+    match o.get(name) {
+        None | Some(Json::Null) if !required => Ok(None),
+        None | Some(Json::Null) => Err(Problem::new(name, "missing; every line needs it")),
+        Some(Json::String(s)) => Ok(Some(s)),
+        Some(other) => Err(Problem::new(name, format!("expected a string, found {}", kind(other)))),
+    }
+}
+
+fn read_profile(catalog: &Catalog, line: &str, profiles: &Profiles) -> Result<Profile, Problem> {
+    let mut o = object(line)?;
+    let id = string_field(&o, "id", true)?.unwrap_or_default().to_owned();
+    if profiles.index.contains_key(id.as_str()) {
+        return Err(Problem::new("id", format!("a second profile with id `{id}`")));
+    }
+    let mut lists = Vec::new();
+    match o.remove("segments") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let field = format!("segments[{i}]");
+                let Some(name) = item.as_str() else {
+                    return Err(Problem::new(field, format!("expected a segment name, found {}", kind(item))));
+                };
+                let segment = catalog.list_segment(name, &field)?;
+                if !lists.contains(&segment) {
+                    lists.push(segment);
+                }
+            }
+        }
+        Some(other) => {
+            return Err(Problem::new("segments", format!("expected an array of names, found {}", kind(&other))));
+        }
+    }
+    o.remove("id");
+    let mut attributes = vec![None; catalog.profile.slots.len()];
+    catalog.profile.read(&o, "", &mut attributes)?;
+    Ok(Profile { id: id.into(), attributes, lists })
+}
+
+/// The events of a run, sorted by time (file order breaks ties).
+#[derive(Debug, Default)]
+pub struct Events {
+    /// The events.
+    pub list: Vec<Event>,
+}
+
+/// Reads the events file. Bad lines are errors, or rejects when `rejects` is given.
+pub fn read_events(
+    catalog: &Catalog,
+    profiles: &Profiles,
+    file: &str,
+    text: &str,
+    mut rejects: Option<&mut Vec<Rejected>>,
+) -> Result<Events, InputError> {
+    let mut list = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match read_event(catalog, profiles, line) {
+            Ok(mut event) => {
+                event.line = (n + 1) as u32;
+                list.push(event);
+            }
+            Err(problem) => {
+                let error = InputError { file: file.to_owned(), line: n + 1, problem };
+                match rejects.as_deref_mut() {
+                    Some(rejects) => rejects.push(Rejected { error, text: line.to_owned() }),
+                    None => return Err(error),
+                }
+            }
+        }
+    }
+    list.sort_by_key(|e| e.ts);
+    Ok(Events { list })
+}
+
+const EVENT_FIELDS: [&str; 8] = ["id", "ts", "profile", "type", "data", "content", "journey", "segment"];
+
+fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
+    let o = object(line)?;
+    if let Some(unknown) = o.keys().find(|k| !EVENT_FIELDS.contains(&k.as_str())) {
+        return Err(Problem::new(
+            unknown.as_str(),
+            format!("not a field of events (fields: {})", EVENT_FIELDS.join(", ")),
+        ));
+    }
+    let id = match o.get("id") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s.as_str().into()),
+        Some(Json::Number(n)) => Some(n.to_string().into()),
+        Some(other) => return Err(Problem::new("id", format!("expected a string, found {}", kind(other)))),
+    };
+    let ts = string_field(&o, "ts", true)?.unwrap_or_default();
+    let ts = Timestamp::parse(ts).map_err(|e| Problem::new("ts", format!("`{ts}`: {e}")))?.0;
+    let profile_id = string_field(&o, "profile", true)?.unwrap_or_default();
+    let Some(&profile) = profiles.index.get(profile_id) else {
+        return Err(Problem::new("profile", format!("no profile has the id `{profile_id}` in the profiles file")));
+    };
+    let kind_name = string_field(&o, "type", true)?.unwrap_or_default();
+    let data = match o.get("data") {
+        None | Some(Json::Null) => None,
+        Some(Json::Object(d)) => Some(d),
+        Some(other) => return Err(Problem::new("data", format!("expected an object, found {}", kind(other)))),
+    };
+    let no_data = |what: &str| -> Result<(), Problem> {
+        match data {
+            Some(d) if !d.is_empty() => Err(Problem::new("data", format!("{what} events carry no `data`"))),
+            _ => Ok(()),
+        }
+    };
+    let kind = if let Some(trigger) = catalog.trigger(kind_name) {
+        let layout = &catalog.trigger_layouts[trigger as usize];
+        let mut values = vec![None; layout.slots.len()];
+        if let Some(d) = data {
+            layout.read(d, "data.", &mut values)?;
+        }
+        EventKind::Trigger { trigger, data: values.into_boxed_slice() }
+    } else if let Some((channel, event)) = ChannelEvent::parse(kind_name) {
+        no_data("channel")?;
+        let name = string_field(&o, "content", true)?.unwrap_or_default();
+        let Some(content) = catalog.content(name) else {
+            return Err(Problem::new("content", format!("no message is named `{name}` in the plan")));
+        };
+        let actual = catalog.channels[content as usize];
+        if actual != channel {
+            return Err(Problem::new(
+                "type",
+                format!("`{kind_name}` is a {} event, but `{name}` is a {} message", channel.name(), actual.name()),
+            ));
+        }
+        let journey = match string_field(&o, "journey", false)? {
+            None => None,
+            Some(j) => Some(
+                catalog
+                    .journey(j)
+                    .ok_or_else(|| Problem::new("journey", format!("no journey is named `{j}` in the plan")))?,
+            ),
+        };
+        EventKind::Channel { event, content, journey }
+    } else if kind_name == "profile.updated" {
+        let Some(d) = data else {
+            return Err(Problem::new("data", "`profile.updated` needs `data` with the new attribute values"));
+        };
+        let mut values = vec![None; catalog.profile.slots.len()];
+        catalog.profile.read(d, "data.", &mut values)?;
+        let mut changes = Vec::new();
+        collect_changes(&catalog.profile, d, "", &values, &mut changes);
+        EventKind::ProfileUpdated(changes)
+    } else if kind_name == "segment.joined" || kind_name == "segment.left" {
+        no_data("segment")?;
+        let name = string_field(&o, "segment", true)?.unwrap_or_default();
+        let segment = catalog.list_segment(name, "segment")?;
+        if kind_name == "segment.joined" { EventKind::SegmentJoined(segment) } else { EventKind::SegmentLeft(segment) }
+    } else {
+        return Err(Problem::new(
+            "type",
+            format!(
+                "`{kind_name}` is not a trigger of the plan nor a built-in event type (triggers: {}; built in: \
+                 profile.updated, segment.joined, segment.left, email.opened, ...)",
+                catalog.triggers.join(", ")
+            ),
+        ));
+    };
+    Ok(Event { ts, profile, kind, id, line: 0 })
+}
+
+/// The slots a `profile.updated` sets (or clears, with `null`), in slot order.
+fn collect_changes(
+    layout: &Layout,
+    data: &Map<String, Json>,
+    prefix: &str,
+    values: &[Option<Value>],
+    out: &mut Vec<(usize, Option<Value>)>,
+) {
+    for (name, json) in data {
+        let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        match json {
+            Json::Object(inner) => collect_changes(layout, inner, &path, values, out),
+            Json::Null => {
+                let nested = format!("{path}.");
+                for (i, (p, _)) in layout.slots.iter().enumerate() {
+                    if *p == path || p.starts_with(&nested) {
+                        out.push((i, None));
+                    }
+                }
+            }
+            _ => {
+                if let Some(&slot) = layout.index.get(&path) {
+                    out.push((slot, values[slot].clone()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The Journey interpreter: runs an executable plan over profiles and events on a
+//! virtual clock (runtime.md §4, §5) and computes the report (§6).
+//!
+//! It reads nothing but a [`journey_plan::Plan`] and the data: [`run`] parses
+//! the JSON Lines, replays the events and returns the actions, the report and
+//! the per-message rows.
+
+pub mod engine;
+pub mod expr;
+pub mod input;
+pub mod report;
+
+use journey_plan::Plan;
+
+pub use engine::Options;
+pub use input::{InputError, Problem, Rejected};
+pub use report::{RecipientRow, Report};
+
+/// A data file: its name (for messages) and its text.
+#[derive(Clone, Copy, Debug)]
+pub struct DataFile<'a> {
+    /// The name shown in errors.
+    pub name: &'a str,
+    /// The JSON Lines.
+    pub text: &'a str,
+}
+
+/// What a run produces.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// `actions.jsonl`: one line per send.
+    pub actions: String,
+    /// `report.json`.
+    pub report: Report,
+    /// One row per message, for `journey report --by recipient`.
+    pub recipients: Vec<RecipientRow>,
+    /// Lines set aside (only when rejects are kept).
+    pub rejected: Vec<Rejected>,
+}
+
+/// Runs `plan` over the data. With `keep_rejects`, bad lines are set aside and
+/// the run goes on; without, the first bad line is the error.
+pub fn run(
+    plan: &Plan,
+    profiles: DataFile<'_>,
+    events: DataFile<'_>,
+    options: Options,
+    keep_rejects: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunOutput, InputError> {
+    let catalog = input::Catalog::of(plan);
+    let mut rejected = Vec::new();
+    let parsed_profiles =
+        input::read_profiles(&catalog, profiles.name, profiles.text, keep_rejects.then_some(&mut rejected))?;
+    let parsed_events = input::read_events(
+        &catalog,
+        &parsed_profiles,
+        events.name,
+        events.text,
+        keep_rejects.then_some(&mut rejected),
+    )?;
+    let ids: Vec<Box<str>> = parsed_profiles.list.iter().map(|p| p.id.clone()).collect();
+    let profile_count = ids.len() as u64;
+    let total = parsed_events.list.len() as u64;
+    let engine = engine::Engine::new(plan, &catalog, parsed_profiles);
+    let outcome = engine.run(&parsed_events.list, options, &mut |done| progress(done, total));
+    if let Some((line, message)) = outcome.unmatched.first() {
+        let error = |line: u32, message: &str| InputError {
+            file: events.name.to_owned(),
+            line: line as usize,
+            problem: Problem { field: "content".to_owned(), message: message.to_owned() },
+        };
+        if !keep_rejects {
+            return Err(error(*line, message));
+        }
+        let lines: Vec<&str> = events.text.lines().collect();
+        for (line, message) in &outcome.unmatched {
+            let text = lines.get(*line as usize - 1).copied().unwrap_or_default().to_owned();
+            rejected.push(Rejected { error: error(*line, message), text });
+        }
+    }
+    let summary = report::InputSummary {
+        profiles: profile_count,
+        events: outcome.events_processed - outcome.unmatched.len() as u64,
+        duplicates: outcome.duplicates,
+        before_start: outcome.before_start,
+        after_until: outcome.after_until,
+        rejected: rejected.len() as u64,
+    };
+    let report = report::build(plan, &catalog, &outcome, summary);
+    let recipients = report::recipients(plan, &catalog, &ids, &outcome);
+    Ok(RunOutput { actions: outcome.actions, report, recipients, rejected })
+}

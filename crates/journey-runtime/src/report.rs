@@ -1,0 +1,713 @@
+//! The report of a run (runtime.md §6): the metrics of seed 004 per journey,
+//! channel, send step and stage; entries, exits, drop-off, goal progress; and
+//! its renderings as JSON, CSV and a table.
+
+use serde::{Deserialize, Serialize};
+
+use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
+use journey_time::Timestamp;
+
+use crate::engine::{Message, Outcome, Reason};
+use crate::input::Catalog;
+
+/// The format tag of `report.json`.
+pub const REPORT_FORMAT: &str = "journey-report/1";
+
+/// `report.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always `journey-report/1`.
+    pub format: String,
+    /// When the run started.
+    pub start: String,
+    /// When it stopped.
+    pub until: String,
+    /// What was read.
+    pub input: InputSummary,
+    /// One block per journey.
+    pub journeys: Vec<JourneyReport>,
+}
+
+/// Counts of the input.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputSummary {
+    /// Profiles read.
+    pub profiles: u64,
+    /// Events replayed.
+    pub events: u64,
+    /// Events ignored because their `id` was already seen.
+    pub duplicates: u64,
+    /// Events before `start`: they updated profiles and histories only.
+    pub before_start: u64,
+    /// Events after `until`: not replayed.
+    pub after_until: u64,
+    /// Lines set aside by `--rejects`.
+    pub rejected: u64,
+}
+
+/// The report of one journey.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JourneyReport {
+    /// Its name.
+    pub journey: String,
+    /// The plan version that ran.
+    pub version: u32,
+    /// Unique profiles that entered.
+    pub entered: u64,
+    /// All entries.
+    pub entries: u64,
+    /// Profiles still in it at the end.
+    pub active: u64,
+    /// Exits by reason.
+    pub exits: Exits,
+    /// The goal, if the journey has one.
+    pub goal: Option<GoalReport>,
+    /// Metrics: `all`, `email`, `sms`, `push`.
+    pub metrics: ChannelMetrics,
+    /// Every step, in order, with its reach, drop-off and (for sends) metrics.
+    pub steps: Vec<StepReport>,
+    /// The stage funnel.
+    pub stages: Vec<StageReport>,
+}
+
+/// Exits by reason.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exits {
+    /// Finished the steps.
+    pub completed: u64,
+    /// Caused an `exit on` event.
+    pub exit_trigger: u64,
+    /// Became a member of a `suppress` segment.
+    pub suppressed: u64,
+    /// Reached `exit`.
+    pub explicit: u64,
+}
+
+/// Goal progress (seed 000).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalReport {
+    /// The goal type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The trigger measured, or `opened`/`clicked` for a notify goal.
+    pub on: String,
+    /// Unique profiles that reached it.
+    pub reached: u64,
+    /// The target: `{"count": n}` or `{"percent": p}`.
+    pub target: Option<Target>,
+    /// For a percentage: reached / entered; for a count: reached / target.
+    pub progress: f64,
+    /// Whether the target is reached (`null` without a target).
+    pub met: Option<bool>,
+}
+
+/// Metrics for every channel and each one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelMetrics {
+    /// All channels.
+    pub all: Metrics,
+    /// Email.
+    pub email: Metrics,
+    /// SMS.
+    pub sms: Metrics,
+    /// Push.
+    pub push: Metrics,
+}
+
+/// The metrics of seed 004 (runtime.md §6). Rates are fractions, 0 when the denominator is 0.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Messages sent.
+    pub total_sends: u64,
+    /// Messages with a bounce (email, push).
+    pub bounces: u64,
+    /// SMS reported undelivered.
+    pub undelivered: u64,
+    /// `total_sends - bounces - undelivered`.
+    pub deliveries: u64,
+    /// `deliveries / total_sends`.
+    pub delivery_rate: f64,
+    /// `bounces / total_sends`.
+    pub bounce_rate: f64,
+    /// `undelivered / SMS sends`.
+    pub undelivered_rate: f64,
+    /// Delivered messages opened at least once.
+    pub opened: u64,
+    /// Open events.
+    pub total_opens: u64,
+    /// `opened / deliveries`.
+    pub open_rate: f64,
+    /// Delivered messages clicked at least once.
+    pub clicked: u64,
+    /// Click events.
+    pub total_clicks: u64,
+    /// `clicked / deliveries`.
+    pub click_rate: f64,
+    /// `clicked / opened`.
+    pub clicks_per_unique_opens: f64,
+    /// Messages followed by an unsubscribe.
+    pub unsubscribed: u64,
+    /// `unsubscribed / deliveries`.
+    pub unsubscribe_rate: f64,
+    /// Spam reports.
+    pub abuse_reports: u64,
+    /// `abuse_reports / deliveries`.
+    pub abuse_report_rate: f64,
+    /// Commerce events credited to the journey (journey level: `all` only).
+    pub orders: u64,
+    /// Their revenue.
+    pub revenue: f64,
+    /// `revenue / orders`.
+    pub average_order_revenue: f64,
+    /// `orders / deliveries`.
+    pub order_rate: f64,
+    /// `revenue / profiles with at least one delivered message`.
+    pub revenue_per_recipient: f64,
+}
+
+/// One step of a journey.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// The step, such as `send InitialReminder`.
+    pub step: String,
+    /// Its node in the plan.
+    pub node: u32,
+    /// Its line in the source.
+    pub line: u32,
+    /// The stage it is in.
+    pub stage: Option<String>,
+    /// For a send: the message.
+    pub content: Option<String>,
+    /// For a send: the channel.
+    pub channel: Option<Channel>,
+    /// Arrivals at the step.
+    pub reached: u64,
+    /// Profiles that left the journey there (exit trigger, suppression, `exit`).
+    pub left: u64,
+    /// Profiles waiting there at the end.
+    pub active: u64,
+    /// For a send: its metrics.
+    pub metrics: Option<Metrics>,
+}
+
+/// One stage of the funnel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    /// The stage.
+    pub stage: String,
+    /// Unique profiles that reached it.
+    pub reached: u64,
+    /// The metrics of the messages sent in it.
+    pub metrics: Metrics,
+}
+
+/// One message, for `journey report --by recipient` (`messages.jsonl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecipientRow {
+    /// The journey.
+    pub journey: String,
+    /// Its version.
+    pub version: u32,
+    /// The profile.
+    pub profile: String,
+    /// The send step.
+    pub step: String,
+    /// The channel.
+    pub channel: Channel,
+    /// The message.
+    pub content: String,
+    /// The address.
+    pub to: Option<String>,
+    /// When it was sent.
+    pub sent: String,
+    /// Its id (as in `actions.jsonl`).
+    pub message_id: String,
+    /// Delivered (no bounce, no undelivered report).
+    pub delivered: bool,
+    /// Bounced.
+    pub bounced: bool,
+    /// Undelivered (SMS).
+    pub undelivered: bool,
+    /// Opened.
+    pub opened: bool,
+    /// Open events.
+    pub opens: u32,
+    /// Clicked.
+    pub clicked: bool,
+    /// Click events.
+    pub clicks: u32,
+    /// Unsubscribed after it.
+    pub unsubscribed: bool,
+    /// Spam reports.
+    pub abuse_reports: u32,
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { round4(a / b) }
+}
+
+/// Adds up messages into metrics (orders and revenue are set by the caller).
+fn metrics<'m>(messages: impl Iterator<Item = &'m Message>) -> Metrics {
+    let mut m = Metrics::default();
+    let mut sms_sends = 0u64;
+    for message in messages {
+        m.total_sends += 1;
+        if message.channel == Channel::Sms {
+            sms_sends += 1;
+        }
+        if message.bounced {
+            m.bounces += 1;
+        } else if message.undelivered {
+            m.undelivered += 1;
+        }
+        if message.delivered() {
+            m.opened += message.opened as u64;
+            m.clicked += message.clicked as u64;
+        }
+        m.total_opens += message.opens as u64;
+        m.total_clicks += message.clicks as u64;
+        m.unsubscribed += message.unsubscribed as u64;
+        m.abuse_reports += message.spam_reports as u64;
+    }
+    m.deliveries = m.total_sends - m.bounces - m.undelivered;
+    let d = m.deliveries as f64;
+    m.delivery_rate = ratio(d, m.total_sends as f64);
+    m.bounce_rate = ratio(m.bounces as f64, m.total_sends as f64);
+    m.undelivered_rate = ratio(m.undelivered as f64, sms_sends as f64);
+    m.open_rate = ratio(m.opened as f64, d);
+    m.click_rate = ratio(m.clicked as f64, d);
+    m.clicks_per_unique_opens = ratio(m.clicked as f64, m.opened as f64);
+    m.unsubscribe_rate = ratio(m.unsubscribed as f64, d);
+    m.abuse_report_rate = ratio(m.abuse_reports as f64, d);
+    m
+}
+
+/// Builds the report of a run.
+pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSummary) -> Report {
+    let mut by_journey: Vec<Vec<&Message>> = vec![Vec::new(); plan.journeys.len()];
+    for message in &outcome.messages {
+        by_journey[message.journey as usize].push(message);
+    }
+    let journeys = plan
+        .journeys
+        .iter()
+        .zip(&outcome.journeys)
+        .zip(by_journey)
+        .map(|((journey, tally), messages)| {
+            let mut all = metrics(messages.iter().copied());
+            all.orders = tally.orders;
+            all.revenue = round4(tally.revenue);
+            all.average_order_revenue = ratio(tally.revenue, tally.orders as f64);
+            all.order_rate = ratio(tally.orders as f64, all.deliveries as f64);
+            let mut recipients: Vec<u32> = messages.iter().filter(|m| m.delivered()).map(|m| m.profile).collect();
+            recipients.sort_unstable();
+            recipients.dedup();
+            all.revenue_per_recipient = ratio(tally.revenue, recipients.len() as f64);
+            let channel = |c: Channel| metrics(messages.iter().copied().filter(|m| m.channel == c));
+            let metrics_of = ChannelMetrics {
+                all,
+                email: channel(Channel::Email),
+                sms: channel(Channel::Sms),
+                push: channel(Channel::Push),
+            };
+            let steps = journey
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(n, node)| {
+                    let (content, channel) = match &node.action {
+                        Action::Send { content, .. } => {
+                            (Some(content.clone()), catalog.content(content).map(|c| catalog.channels[c as usize]))
+                        }
+                        _ => (None, None),
+                    };
+                    StepReport {
+                        step: node.step.clone(),
+                        node: n as u32,
+                        line: node.line,
+                        stage: node.stage.clone(),
+                        metrics: content
+                            .is_some()
+                            .then(|| metrics(messages.iter().copied().filter(|m| m.node == n as u32))),
+                        content,
+                        channel,
+                        reached: tally.node_reached[n],
+                        left: tally.node_left[n],
+                        active: tally.node_active[n],
+                    }
+                })
+                .collect();
+            let stages = tally
+                .stages
+                .iter()
+                .zip(&tally.stage_reached)
+                .map(|(stage, reached)| StageReport {
+                    stage: stage.clone(),
+                    reached: *reached,
+                    metrics: metrics(
+                        messages
+                            .iter()
+                            .copied()
+                            .filter(|m| journey.nodes[m.node as usize].stage.as_deref() == Some(stage.as_str())),
+                    ),
+                })
+                .collect();
+            let goal = journey.goal.as_ref().map(|g| {
+                let reached = tally.goal_reached;
+                let (progress, met) = match g.target {
+                    Some(Target::Percent(p)) => {
+                        let share = if tally.entered == 0 { 0.0 } else { reached as f64 / tally.entered as f64 };
+                        (round4(share), Some(tally.entered > 0 && share * 100.0 >= p - 1e-9))
+                    }
+                    Some(Target::Count(n)) => (ratio(reached as f64, n as f64), Some(reached >= n)),
+                    None => (ratio(reached as f64, tally.entered as f64), None),
+                };
+                GoalReport {
+                    kind: serde_json::to_value(g.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    on: match &g.measure {
+                        GoalMeasure::Trigger(m) => m.trigger.clone(),
+                        GoalMeasure::Notify(Engagement::Opened) => "opened".to_owned(),
+                        GoalMeasure::Notify(Engagement::Clicked) => "clicked".to_owned(),
+                    },
+                    reached,
+                    target: g.target,
+                    progress,
+                    met,
+                }
+            });
+            let e = tally.exits;
+            JourneyReport {
+                journey: journey.name.clone(),
+                version: journey.version,
+                entered: tally.entered,
+                entries: tally.entries,
+                active: tally.active,
+                exits: Exits { completed: e[0], exit_trigger: e[1], suppressed: e[2], explicit: e[3] },
+                goal,
+                metrics: metrics_of,
+                steps,
+                stages,
+            }
+        })
+        .collect();
+    let _ = Reason::ALL;
+    Report {
+        format: REPORT_FORMAT.to_owned(),
+        start: Timestamp(outcome.start).to_string(),
+        until: Timestamp(outcome.until).to_string(),
+        input,
+        journeys,
+    }
+}
+
+/// One row per message, for `--by recipient`.
+pub fn recipients(plan: &Plan, catalog: &Catalog, ids: &[Box<str>], outcome: &Outcome) -> Vec<RecipientRow> {
+    outcome
+        .messages
+        .iter()
+        .map(|m| {
+            let journey = &plan.journeys[m.journey as usize];
+            let profile = ids[m.profile as usize].to_string();
+            RecipientRow {
+                journey: journey.name.clone(),
+                version: journey.version,
+                message_id: format!("{}/{}/{}/{}/{}", journey.name, journey.version, profile, m.entry, m.node),
+                profile,
+                step: journey.nodes[m.node as usize].step.clone(),
+                channel: m.channel,
+                content: catalog.contents[m.content as usize].clone(),
+                to: m.to.as_deref().map(str::to_owned),
+                sent: Timestamp(m.ts).to_string(),
+                delivered: m.delivered(),
+                bounced: m.bounced,
+                undelivered: m.undelivered,
+                opened: m.opened,
+                opens: m.opens,
+                clicked: m.clicked,
+                clicks: m.clicks,
+                unsubscribed: m.unsubscribed,
+                abuse_reports: m.spam_reports,
+            }
+        })
+        .collect()
+}
+
+/// The metric columns of CSV files and tables, in order, with whether each is a rate.
+const METRIC_COLUMNS: [(&str, bool); 23] = [
+    ("total_sends", false),
+    ("bounces", false),
+    ("undelivered", false),
+    ("deliveries", false),
+    ("delivery_rate", true),
+    ("bounce_rate", true),
+    ("undelivered_rate", true),
+    ("opened", false),
+    ("total_opens", false),
+    ("open_rate", true),
+    ("clicked", false),
+    ("total_clicks", false),
+    ("click_rate", true),
+    ("clicks_per_unique_opens", true),
+    ("unsubscribed", false),
+    ("unsubscribe_rate", true),
+    ("abuse_reports", false),
+    ("abuse_report_rate", true),
+    ("orders", false),
+    ("revenue", false),
+    ("average_order_revenue", false),
+    ("order_rate", true),
+    ("revenue_per_recipient", false),
+];
+
+impl Metrics {
+    /// The metrics as table or CSV cells: rates as percentages.
+    pub fn cells(&self) -> Vec<String> {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        METRIC_COLUMNS
+            .iter()
+            .map(|(name, rate)| {
+                let v = value.get(*name).and_then(|v| v.as_f64()).unwrap_or(0.0);
+                if *rate { format!("{:.2}%", v * 100.0) } else { number(v) }
+            })
+            .collect()
+    }
+}
+
+/// A number without a useless fraction: `3`, `397.4`.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{}", round4(v)) }
+}
+
+/// A CSV cell, quoted when needed.
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+fn csv_line(cells: &[String]) -> String {
+    let mut line = cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",");
+    line.push('\n');
+    line
+}
+
+impl Report {
+    /// `report.json`: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// `report.csv`: one row per journey step, with the step's metrics (sends only).
+    pub fn to_csv(&self) -> String {
+        let mut header: Vec<String> =
+            ["journey", "version", "node", "step", "stage", "channel", "content", "reached", "left", "active"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        header.extend(METRIC_COLUMNS.iter().map(|(n, _)| n.to_string()));
+        let mut out = csv_line(&header);
+        for journey in &self.journeys {
+            for step in &journey.steps {
+                let mut row = vec![
+                    journey.journey.clone(),
+                    journey.version.to_string(),
+                    step.node.to_string(),
+                    step.step.clone(),
+                    step.stage.clone().unwrap_or_default(),
+                    step.channel.map(|c| c.name().to_owned()).unwrap_or_default(),
+                    step.content.clone().unwrap_or_default(),
+                    step.reached.to_string(),
+                    step.left.to_string(),
+                    step.active.to_string(),
+                ];
+                match &step.metrics {
+                    Some(m) => row.extend(m.cells()),
+                    None => row.extend(METRIC_COLUMNS.iter().map(|_| String::new())),
+                }
+                out.push_str(&csv_line(&row));
+            }
+        }
+        out
+    }
+
+    /// The report as people read it in a terminal.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("Run from {} to {}\n", self.start, self.until));
+        let i = &self.input;
+        out.push_str(&format!(
+            "{} profiles, {} events replayed ({} duplicates ignored, {} before start, {} after until, {} rejected)\n",
+            i.profiles, i.events, i.duplicates, i.before_start, i.after_until, i.rejected
+        ));
+        for journey in &self.journeys {
+            out.push('\n');
+            out.push_str(&format!("Journey {} (version {})\n", journey.journey, journey.version));
+            let e = &journey.exits;
+            out.push_str(&format!(
+                "  entered {} profiles ({} entries), {} still active\n  exits: completed {}, exit_trigger {}, suppressed {}, explicit {}\n",
+                journey.entered, journey.entries, journey.active, e.completed, e.exit_trigger, e.suppressed, e.explicit
+            ));
+            if let Some(goal) = &journey.goal {
+                let target = match goal.target {
+                    Some(Target::Percent(p)) => format!("target {}% of entered", number(p)),
+                    Some(Target::Count(n)) => format!("target {n}"),
+                    None => "no target".to_owned(),
+                };
+                let met = match goal.met {
+                    Some(true) => "met",
+                    Some(false) => "not met",
+                    None => "",
+                };
+                out.push_str(&format!(
+                    "  goal {} on {}: reached {}, {}, progress {:.2}% {}\n",
+                    goal.kind,
+                    goal.on,
+                    goal.reached,
+                    target,
+                    goal.progress * 100.0,
+                    met
+                ));
+            }
+            let m = &journey.metrics;
+            let columns = [("all", &m.all), ("email", &m.email), ("sms", &m.sms), ("push", &m.push)];
+            let cells: Vec<Vec<String>> = columns.iter().map(|(_, m)| m.cells()).collect();
+            let mut rows =
+                vec![std::iter::once("metric".to_owned()).chain(columns.iter().map(|(n, _)| n.to_string())).collect()];
+            for (r, (name, _)) in METRIC_COLUMNS.iter().enumerate() {
+                rows.push(std::iter::once(name.to_string()).chain(cells.iter().map(|c| c[r].clone())).collect());
+            }
+            out.push_str(&table(&rows, "  "));
+            let mut steps = vec![
+                ["step", "reached", "left", "active", "sends", "delivered", "opened", "clicked"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>(),
+            ];
+            for step in &journey.steps {
+                let m = step.metrics.as_ref();
+                let cell = |f: fn(&Metrics) -> u64| m.map(|m| f(m).to_string()).unwrap_or_default();
+                steps.push(vec![
+                    step.step.clone(),
+                    step.reached.to_string(),
+                    step.left.to_string(),
+                    step.active.to_string(),
+                    cell(|m| m.total_sends),
+                    cell(|m| m.deliveries),
+                    cell(|m| m.opened),
+                    cell(|m| m.clicked),
+                ]);
+            }
+            out.push('\n');
+            out.push_str(&table(&steps, "  "));
+            if !journey.stages.is_empty() {
+                let mut funnel = vec![vec!["stage".to_owned(), "reached".to_owned()]];
+                funnel.extend(journey.stages.iter().map(|s| vec![s.stage.clone(), s.reached.to_string()]));
+                out.push('\n');
+                out.push_str(&table(&funnel, "  "));
+            }
+        }
+        out
+    }
+}
+
+/// Lays rows out in aligned columns: text left, numbers right.
+pub fn table(rows: &[Vec<String>], indent: &str) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (r, row) in rows.iter().enumerate() {
+        out.push_str(indent);
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let numeric = r > 0 && c > 0 && cell.chars().next().is_some_and(|ch| ch.is_ascii_digit() || ch == '-');
+                if numeric { format!("{cell:>w$}", w = widths[c]) } else { format!("{cell:<w$}", w = widths[c]) }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The recipient rows as CSV.
+pub fn recipients_csv(rows: &[RecipientRow]) -> String {
+    let header = [
+        "journey",
+        "version",
+        "profile",
+        "step",
+        "channel",
+        "content",
+        "to",
+        "sent",
+        "message_id",
+        "delivered",
+        "bounced",
+        "undelivered",
+        "opened",
+        "opens",
+        "clicked",
+        "clicks",
+        "unsubscribed",
+        "abuse_reports",
+    ];
+    let mut out = csv_line(&header.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    for r in rows {
+        out.push_str(&csv_line(&[
+            r.journey.clone(),
+            r.version.to_string(),
+            r.profile.clone(),
+            r.step.clone(),
+            r.channel.name().to_owned(),
+            r.content.clone(),
+            r.to.clone().unwrap_or_default(),
+            r.sent.clone(),
+            r.message_id.clone(),
+            r.delivered.to_string(),
+            r.bounced.to_string(),
+            r.undelivered.to_string(),
+            r.opened.to_string(),
+            r.opens.to_string(),
+            r.clicked.to_string(),
+            r.clicks.to_string(),
+            r.unsubscribed.to_string(),
+            r.abuse_reports.to_string(),
+        ]));
+    }
+    out
+}
+
+/// The recipient rows as a table.
+pub fn recipients_table(rows: &[RecipientRow]) -> String {
+    let mut table_rows = vec![
+        ["journey", "profile", "step", "sent", "delivered", "opened", "clicked", "unsubscribed"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    ];
+    let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    for r in rows {
+        table_rows.push(vec![
+            r.journey.clone(),
+            r.profile.clone(),
+            r.step.clone(),
+            r.sent.clone(),
+            yes(r.delivered),
+            yes(r.opened),
+            yes(r.clicked),
+            yes(r.unsubscribed),
+        ]);
+    }
+    table(&table_rows, "")
+}
