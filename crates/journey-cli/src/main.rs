@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 mod output;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the long explanation of a diagnostic code, such as J0007.
     Explain(explain::ExplainArgs),
+    /// Lay `.journey` files out in the canonical layout (default: the current folder).
+    Fmt(fmt::FmtArgs),
 }
 
 /// What a command reports back to `main`: the exit status.
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(args, cli.color),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args, cli.color),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,
