@@ -240,10 +240,10 @@ impl<'a> Scope<'a> {
                 }
             }
             Expr::InSegment(s) => segment_exists(self.plan, s, place, problems),
-            Expr::Count { trigger, .. } | Expr::Sum { trigger, .. } | Expr::DaysSince { trigger, .. } => {
-                if !self.plan.triggers.contains_key(trigger) {
-                    problems.push(format!("{place}: no trigger is named `{trigger}`"));
-                }
+            Expr::Count { trigger, .. } | Expr::Sum { trigger, .. } | Expr::DaysSince { trigger, .. }
+                if !self.plan.triggers.contains_key(trigger) =>
+            {
+                problems.push(format!("{place}: no trigger is named `{trigger}`"));
             }
             _ => {}
         });

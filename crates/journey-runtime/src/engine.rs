@@ -293,8 +293,7 @@ impl<'a> Engine<'a> {
             .into_iter()
             .map(|p| ProfileState { attributes: p.attributes, lists: p.lists, ..ProfileState::default() })
             .collect();
-        let mut out = Outcome::default();
-        out.journeys = journeys
+        let tallies = journeys
             .iter()
             .zip(&plan.journeys)
             .map(|(j, p)| {
@@ -316,6 +315,7 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
+        let out = Outcome { journeys: tallies, ..Outcome::default() };
         debug_assert_eq!(out.journeys.len(), journey_count);
         Engine {
             catalog,

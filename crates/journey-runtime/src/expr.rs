@@ -247,7 +247,7 @@ impl Scope<'_> {
                     Sub => number(|a, b| a - b),
                     Mul => number(|a, b| a * b),
                     Div => match (l, r) {
-                        (Val::Number(_), Val::Number(b)) if b == 0.0 => None,
+                        (Val::Number(_), Val::Number(0.0)) => None,
                         _ => number(|a, b| a / b),
                     },
                     And | Or => None,

@@ -1,0 +1,573 @@
+//! End-to-end tests of `journey build`, `journey run` and `journey report` with
+//! the real binary, over the example projects.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EXAMPLES: [&str; 8] = [
+    "abandoned-cart",
+    "newsletter",
+    "goal-purchase",
+    "goal-engage",
+    "goal-loyalty",
+    "goal-onboard",
+    "goal-notify",
+    "goal-custom",
+];
+
+fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
+}
+
+/// Runs `journey ARGS` in the repository root (so example paths are relative).
+fn journey(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args(args)
+        .current_dir(repository_root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the journey binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A fresh, empty folder under the system's temporary folder.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("journey-run-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
+    dir
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// `journey run PLAN --profiles examples/X/profiles.jsonl --events examples/X/events.jsonl --out OUT [EXTRA]`.
+fn run_example(plan: &str, example: &str, out: &Path, extra: &[&str]) -> Output {
+    let profiles = format!("examples/{example}/profiles.jsonl");
+    let events = format!("examples/{example}/events.jsonl");
+    let mut args = vec!["run", plan, "--profiles", &profiles, "--events", &events, "--out", path(out)];
+    args.extend_from_slice(extra);
+    journey(&args)
+}
+
+#[test]
+fn every_example_runs_and_its_report_matches_the_snapshot() {
+    for name in EXAMPLES {
+        let out = scratch(&format!("example-{name}"));
+        let result = run_example(&format!("examples/{name}"), name, &out, &[]);
+        assert_eq!(result.status.code(), Some(0), "{name}: {}", stderr(&result));
+        let report = read(&out.join("report.json"));
+        insta::assert_snapshot!(format!("report_{name}"), report);
+        // The sends, in time order, as the README lists them.
+        let actions = read(&out.join("actions.jsonl"));
+        insta::assert_snapshot!(format!("actions_{name}"), actions);
+        // The other outputs are there, and the table is printed.
+        let json: serde_json::Value = serde_json::from_str(&report).expect("report.json is JSON");
+        let sends = json["journeys"][0]["metrics"]["all"]["total_sends"].as_u64().expect("a count");
+        assert_eq!(actions.lines().count() as u64, sends, "{name}: one action per send");
+        assert_eq!(read(&out.join("messages.jsonl")).lines().count() as u64, sends, "{name}");
+        let csv = read(&out.join("report.csv"));
+        let steps = json["journeys"][0]["steps"].as_array().expect("steps").len();
+        assert_eq!(csv.lines().count(), steps + 1, "{name}: a header and one row per step");
+        assert!(stdout(&result).starts_with("Run from "), "{name}: {}", stdout(&result));
+        assert!(!stdout(&result).contains('\u{1b}'), "{name}: no colour in a pipe");
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
+
+#[test]
+fn a_built_plan_runs_to_the_same_report_as_the_project() {
+    for name in EXAMPLES {
+        let dir = scratch(&format!("plan-{name}"));
+        let plan = dir.join("plan.json");
+        let build = journey(&["build", &format!("examples/{name}"), "-o", path(&plan)]);
+        assert_eq!(build.status.code(), Some(0), "{name}: {}", stderr(&build));
+        let from_plan = run_example(path(&plan), name, &dir.join("from-plan"), &[]);
+        assert_eq!(from_plan.status.code(), Some(0), "{name}: {}", stderr(&from_plan));
+        let from_project = run_example(&format!("examples/{name}"), name, &dir.join("from-project"), &[]);
+        assert_eq!(from_project.status.code(), Some(0), "{name}: {}", stderr(&from_project));
+        for file in ["report.json", "actions.jsonl", "report.csv", "messages.jsonl"] {
+            assert_eq!(
+                read(&dir.join("from-plan").join(file)),
+                read(&dir.join("from-project").join(file)),
+                "{name}: {file}"
+            );
+        }
+        assert_eq!(stdout(&from_plan), stdout(&from_project), "{name}: the printed table");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn report_exports_by_step_and_by_recipient() {
+    let out = scratch("report");
+    let run = run_example("examples/abandoned-cart", "abandoned-cart", &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+
+    // By step: the run's files again, and the same table.
+    let json = journey(&["report", path(&out), "--by", "step", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    assert_eq!(stdout(&json), read(&out.join("report.json")));
+    let csv = journey(&["report", path(&out), "--by", "step", "--format", "csv"]);
+    assert_eq!(stdout(&csv), read(&out.join("report.csv")));
+    let table = journey(&["report", path(&out)]);
+    assert_eq!(stdout(&table), stdout(&run));
+
+    // By recipient: one row per message (16 sends, runtime.md §6 "journey analysis").
+    let recipients = journey(&["report", path(&out), "--by", "recipient", "--format", "csv"]);
+    assert_eq!(recipients.status.code(), Some(0), "{}", stderr(&recipients));
+    let text = stdout(&recipients);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[0],
+        "journey,version,profile,step,channel,content,to,sent,message_id,delivered,bounced,undelivered,opened,opens,\
+         clicked,clicks,unsubscribed,abuse_reports"
+    );
+    assert_eq!(rows.len(), 17);
+    assert_eq!(
+        rows[1],
+        "AbandonedCartRecovery,1,p1,send InitialReminder,email,InitialReminder,ana.martin@example.com,\
+         2026-11-02T10:00:00Z,AbandonedCartRecovery/1/p1/1/0,true,false,false,true,1,false,0,false,0"
+    );
+    // p4's email bounced; p6 clicked without opening (counted as one open).
+    assert!(
+        rows.iter().any(|r| r.starts_with("AbandonedCartRecovery,1,p4,send InitialReminder,")
+            && r.contains(",false,true,false,false,0,")),
+        "{text}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("AbandonedCartRecovery,1,p6,send InitialReminder,")
+            && r.ends_with(",true,false,false,true,1,true,1,false,0")),
+        "{text}"
+    );
+    let table = journey(&["report", path(&out), "--by", "recipient"]);
+    assert_eq!(table.status.code(), Some(0));
+    assert_eq!(stdout(&table).lines().count(), 17);
+
+    // A folder that is not a run.
+    let empty = scratch("report-empty");
+    let missing = journey(&["report", path(&empty)]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("is `"), "{}", stderr(&missing));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&empty);
+}
+
+#[test]
+fn a_corrupt_plan_exits_1_with_a_clear_message_and_writes_nothing() {
+    let dir = scratch("corrupt");
+    let plan = dir.join("plan.json");
+    let build = journey(&["build", "examples/abandoned-cart", "-o", path(&plan)]);
+    assert_eq!(build.status.code(), Some(0), "{}", stderr(&build));
+    let good = read(&plan);
+
+    // A node that points nowhere.
+    let dangling = dir.join("dangling.json");
+    let edited = good.replacen("\"next\": 1", "\"next\": 42", 1);
+    assert_ne!(edited, good, "the plan has a `\"next\": 1` to break");
+    std::fs::write(&dangling, edited).expect("writable");
+    let out = run_example(path(&dangling), "abandoned-cart", &dir.join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("dangling.json"), "{err}");
+    assert!(err.contains("42"), "{err}");
+    assert!(err.contains("rebuild it with `journey build`"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing is written");
+
+    // Not JSON at all: truncated.
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, &good[..good.len() / 2]).expect("writable");
+    let out = run_example(path(&truncated), "abandoned-cart", &dir.join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("truncated.json"), "{err}");
+    assert!(err.contains("rebuild it with `journey build`"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing is written");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_data_exits_1_naming_file_line_and_field() {
+    let dir = scratch("bad-data");
+    let events = dir.join("events.jsonl");
+    let mut text = read(&repository_root().join("examples/abandoned-cart/events.jsonl"));
+    text.push_str("{\"ts\":\"2026-11-08T13:00:00Z\",\"profile\":\"p42\",\"type\":\"AbandonedCart\"}\n");
+    let line = text.lines().count();
+    std::fs::write(&events, &text).expect("writable");
+    let out = dir.join("out");
+    let result = journey(&[
+        "run",
+        "examples/abandoned-cart",
+        "--profiles",
+        "examples/abandoned-cart/profiles.jsonl",
+        "--events",
+        path(&events),
+        "--out",
+        path(&out),
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    let expected =
+        format!("{}:{line}: field `profile`: no profile has the id `p42` in the profiles file", events.display());
+    assert!(err.contains(&expected), "{err}");
+    assert!(err.contains("--rejects"), "the message says how to go on: {err}");
+    assert!(!out.exists(), "nothing is written");
+
+    // A bad profiles file, too.
+    let profiles = dir.join("profiles.jsonl");
+    std::fs::write(&profiles, "{\"id\":\"p1\",\"age\":\"old\"}\n").expect("writable");
+    let result = journey(&[
+        "run",
+        "examples/abandoned-cart",
+        "--profiles",
+        path(&profiles),
+        "--events",
+        "examples/abandoned-cart/events.jsonl",
+        "--out",
+        path(&out),
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains(&format!("{}:1: field `age`: expected a whole number", profiles.display())), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rejects_writes_the_bad_lines_and_the_run_goes_on() {
+    let dir = scratch("rejects");
+    let events = dir.join("events.jsonl");
+    let mut text = read(&repository_root().join("examples/abandoned-cart/events.jsonl"));
+    let bad = "{\"ts\":\"2026-11-08T11:00:00Z\",\"profile\":\"p9\",\"type\":\"Checkout\"}";
+    text.push_str(bad);
+    text.push('\n');
+    let line = text.lines().count();
+    std::fs::write(&events, &text).expect("writable");
+    let rejects = dir.join("rejects.jsonl");
+    let out = dir.join("out");
+    let result = journey(&[
+        "run",
+        "examples/abandoned-cart",
+        "--profiles",
+        "examples/abandoned-cart/profiles.jsonl",
+        "--events",
+        path(&events),
+        "--out",
+        path(&out),
+        "--rejects",
+        path(&rejects),
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stderr(&result).contains("1 line(s) rejected"), "{}", stderr(&result));
+    let written = read(&rejects);
+    assert_eq!(written.lines().count(), 1, "{written}");
+    let row: serde_json::Value = serde_json::from_str(written.trim_end()).expect("a JSON line");
+    assert_eq!(row["file"], events.display().to_string());
+    assert_eq!(row["line"], line);
+    assert_eq!(row["field"], "type");
+    assert!(row["reason"].as_str().is_some_and(|r| r.contains("`Checkout` is not a trigger")), "{row}");
+    assert_eq!(row["text"], bad);
+
+    // The run is the example's, with the rejected line counted.
+    let report: serde_json::Value = serde_json::from_str(&read(&out.join("report.json"))).expect("JSON");
+    assert_eq!(report["input"]["rejected"], 1);
+    assert_eq!(report["journeys"][0]["entered"], 8);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn start_and_until_bound_the_run() {
+    // Until 11-04 12:00 (before p7's second cart, p9, and the late purchases):
+    // the report says so and counts the events left out.
+    let dir = scratch("until");
+    let result = run_example(
+        "examples/abandoned-cart",
+        "abandoned-cart",
+        &dir,
+        &["--start", "2026-11-02T10:00:00Z", "--until", "2026-11-04T12:00:00Z"],
+    );
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let report: serde_json::Value = serde_json::from_str(&read(&dir.join("report.json"))).expect("JSON");
+    assert_eq!(report["start"], "2026-11-02T10:00:00Z");
+    assert_eq!(report["until"], "2026-11-04T12:00:00Z");
+    assert!(report["input"]["after_until"].as_u64().is_some_and(|n| n > 0), "{}", report["input"]);
+
+    let backwards = run_example(
+        "examples/abandoned-cart",
+        "abandoned-cart",
+        &dir,
+        &["--start", "2026-11-04T12:00:00Z", "--until", "2026-11-02T10:00:00Z"],
+    );
+    assert_eq!(backwards.status.code(), Some(2));
+    assert!(stderr(&backwards).contains("is before --start"), "{}", stderr(&backwards));
+    let bad_instant = run_example("examples/abandoned-cart", "abandoned-cart", &dir, &["--until", "tomorrow"]);
+    assert_eq!(bad_instant.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What an example's README works out by hand (its "Totals" section).
+struct Expected {
+    name: &'static str,
+    entered: u64,
+    entries: u64,
+    active: u64,
+    /// completed, exit_trigger, suppressed, explicit
+    exits: [u64; 4],
+    reached: u64,
+    progress: f64,
+    met: bool,
+    stages: &'static [(&'static str, u64)],
+    /// Sends per send step; several contents add up (a random split).
+    steps: &'static [(&'static [&'static str], u64)],
+    /// Other numbers of the README's text: (channel, metric, value).
+    more: &'static [(&'static str, &'static str, f64)],
+}
+
+const README: [Expected; 8] = [
+    Expected {
+        name: "abandoned-cart",
+        entered: 8,
+        entries: 9,
+        active: 1,
+        exits: [7, 1, 0, 0],
+        reached: 4,
+        progress: 0.5,
+        met: true,
+        stages: &[],
+        steps: &[(&["InitialReminder"], 9), (&["SecondReminder"], 4), (&["FinalNotification"], 3)],
+        more: &[
+            ("email", "delivery_rate", 0.8889),
+            ("email", "open_rate", 0.5),
+            ("email", "click_rate", 0.125),
+            ("all", "orders", 5.0),
+            ("all", "revenue", 397.4),
+            ("all", "average_order_revenue", 79.48),
+            ("all", "order_rate", 0.3571),
+            ("all", "revenue_per_recipient", 49.675),
+        ],
+    },
+    Expected {
+        name: "newsletter",
+        entered: 7,
+        entries: 11,
+        active: 0,
+        exits: [11, 0, 0, 0],
+        reached: 5,
+        progress: 0.7143,
+        met: true,
+        stages: &[],
+        steps: &[(&["Newsletter"], 11)],
+        more: &[
+            ("all", "delivery_rate", 0.9091),
+            ("all", "open_rate", 0.7),
+            ("all", "click_rate", 0.2),
+            ("all", "unsubscribe_rate", 0.1),
+            ("all", "abuse_report_rate", 0.1),
+            ("all", "orders", 0.0),
+            ("all", "revenue", 0.0),
+        ],
+    },
+    Expected {
+        name: "goal-purchase",
+        entered: 6,
+        entries: 6,
+        active: 1,
+        exits: [3, 2, 0, 0],
+        reached: 3,
+        progress: 1.0,
+        met: true,
+        stages: &[("consideration", 6), ("conversion", 5)],
+        steps: &[
+            (&["StillThinking"], 6),
+            (&["FreeShippingOffer", "TenPercentOffer"], 3),
+            (&["StillThinkingSms"], 2),
+            (&["LastCallPush"], 3),
+        ],
+        more: &[
+            ("all", "orders", 3.0),
+            ("all", "revenue", 288.0),
+            ("all", "average_order_revenue", 96.0),
+            ("all", "revenue_per_recipient", 48.0),
+        ],
+    },
+    Expected {
+        name: "goal-engage",
+        entered: 6,
+        entries: 7,
+        active: 1,
+        exits: [4, 1, 0, 1],
+        reached: 3,
+        progress: 0.5,
+        met: false,
+        stages: &[],
+        steps: &[(&["MasterclassInvite"], 7), (&["SeatsLeftPush"], 3), (&["MasterclassReminder"], 1)],
+        more: &[
+            ("email", "open_rate", 0.6667),
+            ("email", "click_rate", 0.5),
+            ("email", "clicks_per_unique_opens", 0.75),
+            ("all", "orders", 0.0),
+        ],
+    },
+    Expected {
+        name: "goal-loyalty",
+        entered: 6,
+        entries: 6,
+        active: 1,
+        exits: [4, 1, 0, 0],
+        reached: 3,
+        progress: 0.75,
+        met: false,
+        stages: &[],
+        steps: &[
+            (&["PointsWaiting"], 6),
+            (&["RewardsCatalogPush"], 4),
+            (&["PointsReminderSms"], 2),
+            (&["GoldMemberPerk"], 3),
+        ],
+        more: &[("all", "orders", 0.0)],
+    },
+    Expected {
+        name: "goal-onboard",
+        entered: 6,
+        entries: 6,
+        active: 1,
+        exits: [4, 1, 0, 0],
+        reached: 3,
+        progress: 0.5,
+        met: true,
+        stages: &[("awareness", 6), ("consideration", 6), ("conversion", 5)],
+        steps: &[
+            (&["WelcomeGuide"], 6),
+            (&["WelcomeSms"], 1),
+            (&["EnterpriseIntro"], 1),
+            (&["TeamWebinarInvite"], 2),
+            (&["StarterTips"], 2),
+            (&["BookACallSms"], 4),
+        ],
+        more: &[("all", "orders", 0.0)],
+    },
+    Expected {
+        name: "goal-notify",
+        entered: 6,
+        entries: 6,
+        active: 0,
+        exits: [5, 0, 1, 0],
+        reached: 3,
+        progress: 1.0,
+        met: true,
+        stages: &[],
+        steps: &[(&["StoreOpeningEmail"], 6), (&["StoreOpeningSms"], 2), (&["OpeningDayPush"], 5)],
+        more: &[
+            ("email", "open_rate", 0.8),
+            ("email", "click_rate", 0.8),
+            ("email", "unsubscribe_rate", 0.2),
+            ("all", "orders", 0.0),
+        ],
+    },
+    Expected {
+        name: "goal-custom",
+        entered: 6,
+        entries: 6,
+        active: 1,
+        exits: [4, 1, 0, 0],
+        reached: 3,
+        progress: 0.03,
+        met: false,
+        stages: &[],
+        steps: &[(&["SurveyInvite"], 6), (&["VipThankYou"], 1), (&["ThankYouPush"], 1), (&["SurveyReminderSms"], 2)],
+        more: &[("all", "orders", 0.0)],
+    },
+];
+
+/// The rows of a README's metric table (`| total_sends | 16 | 9 | 4 | 3 |`,
+/// `| unsubscribed / abuse_reports | 0 / 0 | ... |`) as (channel, metric, value).
+fn readme_metric_table(readme: &str, known: &serde_json::Value) -> Vec<(&'static str, String, f64)> {
+    let mut cells = Vec::new();
+    for line in readme.lines() {
+        let parts: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+        if !line.starts_with('|') || parts.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = parts[0].split('/').map(str::trim).collect();
+        if !names.iter().all(|n| known.get(n).is_some()) {
+            continue;
+        }
+        for (channel, cell) in ["all", "email", "sms", "push"].into_iter().zip(&parts[1..]) {
+            if cell.is_empty() {
+                continue;
+            }
+            for (name, value) in names.iter().zip(cell.split('/')) {
+                let value: f64 = value.trim().parse().unwrap_or_else(|_| panic!("a number in `{line}`"));
+                cells.push((channel, name.to_string(), value));
+            }
+        }
+    }
+    cells
+}
+
+#[test]
+fn every_example_report_agrees_with_the_outcome_worked_out_in_its_readme() {
+    for expected in &README {
+        let name = expected.name;
+        let out = scratch(&format!("readme-{name}"));
+        let result = run_example(&format!("examples/{name}"), name, &out, &[]);
+        assert_eq!(result.status.code(), Some(0), "{name}: {}", stderr(&result));
+        let report: serde_json::Value = serde_json::from_str(&read(&out.join("report.json"))).expect("JSON");
+        let j = &report["journeys"][0];
+        let n = |v: &serde_json::Value| v.as_u64().unwrap_or_else(|| panic!("{name}: a count, found {v}"));
+        assert_eq!(
+            (n(&j["entered"]), n(&j["entries"]), n(&j["active"])),
+            (expected.entered, expected.entries, expected.active),
+            "{name}"
+        );
+        let e = &j["exits"];
+        assert_eq!(
+            [n(&e["completed"]), n(&e["exit_trigger"]), n(&e["suppressed"]), n(&e["explicit"])],
+            expected.exits,
+            "{name}: exits"
+        );
+        let goal = &j["goal"];
+        assert_eq!(n(&goal["reached"]), expected.reached, "{name}: goal reached");
+        assert_eq!(goal["progress"].as_f64(), Some(expected.progress), "{name}: goal progress");
+        assert_eq!(goal["met"].as_bool(), Some(expected.met), "{name}: goal met");
+        let stages: Vec<(String, u64)> = j["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .map(|s| (s["stage"].as_str().unwrap_or_default().to_owned(), n(&s["reached"])))
+            .collect();
+        let want: Vec<(String, u64)> = expected.stages.iter().map(|(s, r)| (s.to_string(), *r)).collect();
+        assert_eq!(stages, want, "{name}: funnel");
+        for (contents, sends) in expected.steps {
+            let total: u64 = j["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .filter(|s| s["content"].as_str().is_some_and(|c| contents.contains(&c)))
+                .map(|s| n(&s["metrics"]["total_sends"]))
+                .sum();
+            assert_eq!(total, *sends, "{name}: sends of {contents:?}");
+        }
+        let metrics = &j["metrics"];
+        let readme = read(&repository_root().join("examples").join(name).join("README.md"));
+        let table = readme_metric_table(&readme, &metrics["all"]);
+        assert!(table.len() >= 32, "{name}: the README's metric table was found ({} cells)", table.len());
+        let more = expected.more.iter().map(|(c, m, v)| (*c, m.to_string(), *v));
+        for (channel, metric, value) in table.into_iter().chain(more) {
+            assert_eq!(metrics[channel][&metric].as_f64(), Some(value), "{name}: {channel} {metric}");
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
