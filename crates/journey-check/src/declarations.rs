@@ -2,7 +2,7 @@
 //! kind, any file, any order), then checking the profile schema, triggers,
 //! messages and segments.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use journey_diagnostics::{Code, FileId, Span};
 use journey_syntax::ast::{self, BodyItem, DeclKind, Field, Ident, Property, PropertyValue, TypeExpr};
@@ -147,6 +147,15 @@ pub(crate) fn collect<'a>(checker: &mut Checker, project: &'a Project) -> Source
     sources
 }
 
+/// "a trigger", "an email", "an SMS": the kind of a declaration with its article.
+fn with_article(noun: &str) -> String {
+    match noun {
+        "email" => "an email".to_owned(),
+        "sms" => "an SMS".to_owned(),
+        _ => format!("a {noun}"),
+    }
+}
+
 /// Inserting a name only when it is not there yet.
 trait InsertFirst<V> {
     /// Inserts `key` → `value` unless `key` is present; returns whether it inserted.
@@ -203,6 +212,9 @@ const SEGMENT_PROPERTIES: &[PropertySpec] = &[PropertySpec { key: "source", valu
 /// The parts of a body that are valid for its declaration.
 struct BodyParts<'a> {
     properties: HashMap<&'static str, &'a Property>,
+    /// The known properties written, even with an invalid value (already reported):
+    /// they are not also reported as missing.
+    written: HashSet<&'static str>,
     fields: Vec<&'a Field>,
     wheres: Vec<&'a ast::WhereClause>,
 }
@@ -220,19 +232,21 @@ impl Checker {
     /// Sorts the items of `body` into properties, attributes and `where` clauses,
     /// reporting those the declaration does not accept.
     fn body<'a>(&mut self, file: FileId, body: &'a ast::Body, rules: &BodyRules) -> BodyParts<'a> {
-        let mut parts = BodyParts { properties: HashMap::new(), fields: Vec::new(), wheres: Vec::new() };
+        let mut parts =
+            BodyParts { properties: HashMap::new(), written: HashSet::new(), fields: Vec::new(), wheres: Vec::new() };
         let noun = rules.noun;
+        let a_noun = with_article(noun);
         for item in &body.items {
             match item {
                 BodyItem::Field(field) if rules.attributes => parts.fields.push(field),
                 BodyItem::Field(field) => {
                     let d = self
-                        .error(Code::MisplacedItem, format!("a {noun} has no attributes"), file, field.span)
+                        .error(Code::MisplacedItem, format!("{a_noun} has no attributes"), file, field.span)
                         .with_label("an attribute `name: type`")
                         .with_help(match noun {
                             "segment" => "a segment holds a `where` rule or `source list`".to_owned(),
                             _ => format!(
-                                "a {noun} holds the properties {}",
+                                "{a_noun} holds the properties {}",
                                 list(rules.properties.iter().map(|p| p.key))
                             ),
                         });
@@ -246,7 +260,7 @@ impl Checker {
                         "only segments have a `where` rule"
                     };
                     let d = self
-                        .error(Code::MisplacedItem, format!("a {noun} has no `where` rule"), file, clause.keyword)
+                        .error(Code::MisplacedItem, format!("{a_noun} has no `where` rule"), file, clause.keyword)
                         .with_label("not allowed here")
                         .with_help(help);
                     self.report(d);
@@ -265,38 +279,35 @@ impl Checker {
     fn property<'a>(&mut self, file: FileId, property: &'a Property, rules: &BodyRules, parts: &mut BodyParts<'a>) {
         let noun = rules.noun;
         let key = &property.key;
+        let a_noun = with_article(noun);
         let Some(spec) = rules.properties.iter().find(|p| p.key == key.text) else {
             // `age int`: an attribute written without its colon.
-            if let PropertyValue::Word(word) = &property.value {
-                if Scalar::from_name(&word.text).is_some() {
-                    let d = if rules.attributes {
-                        self.error(
-                            Code::MisplacedItem,
-                            format!("`{} {}` is missing its `:`", key.text, word.text),
-                            file,
-                            property.span,
-                        )
-                        .with_label("an attribute is written `name: type`")
-                        .with_help(format!("write `{}: {}`", key.text, word.text))
-                        .with_replacement(
-                            "add the `:`",
-                            Span::empty(key.span.end as usize),
-                            ":",
-                        )
-                    } else {
-                        self.error(Code::MisplacedItem, format!("a {noun} has no attributes"), file, property.span)
-                            .with_label("this looks like an attribute")
-                            .with_help(format!(
-                                "a {noun} holds the properties {}",
-                                list(rules.properties.iter().map(|p| p.key))
-                            ))
-                    };
-                    self.report(d);
-                    return;
-                }
+            if let PropertyValue::Word(word) = &property.value
+                && Scalar::from_name(&word.text).is_some()
+            {
+                let d = if rules.attributes {
+                    self.error(
+                        Code::MisplacedItem,
+                        format!("`{} {}` is missing its `:`", key.text, word.text),
+                        file,
+                        property.span,
+                    )
+                    .with_label("an attribute is written `name: type`")
+                    .with_help(format!("write `{}: {}`", key.text, word.text))
+                    .with_replacement("add the `:`", Span::empty(key.span.end as usize), ":")
+                } else {
+                    self.error(Code::MisplacedItem, format!("{a_noun} has no attributes"), file, property.span)
+                        .with_label("this looks like an attribute")
+                        .with_help(format!(
+                            "{a_noun} holds the properties {}",
+                            list(rules.properties.iter().map(|p| p.key))
+                        ))
+                };
+                self.report(d);
+                return;
             }
             let mut d = self
-                .error(Code::UnknownProperty, format!("a {noun} has no property `{}`", key.text), file, key.span)
+                .error(Code::UnknownProperty, format!("{a_noun} has no property `{}`", key.text), file, key.span)
                 .with_label("unknown property");
             let keys: Vec<&str> = rules.properties.iter().map(|p| p.key).collect();
             if let Some(best) = journey_syntax::closest(&key.text, keys.iter().copied()) {
@@ -306,13 +317,14 @@ impl Checker {
                     best,
                 );
             } else if keys.is_empty() {
-                d = d.with_help(format!("a {noun} takes no properties"));
+                d = d.with_help(format!("{a_noun} takes no properties"));
             } else {
-                d = d.with_help(format!("a {noun} has the properties {}", list(keys)));
+                d = d.with_help(format!("{a_noun} has the properties {}", list(keys)));
             }
             self.report(d);
             return;
         };
+        parts.written.insert(spec.key);
         if let Some(previous) = parts.properties.get(spec.key) {
             let d = self
                 .error(Code::DuplicateItem, format!("`{}` is set twice", spec.key), file, key.span)
@@ -335,7 +347,10 @@ impl Checker {
                             file,
                             word.span,
                         )
-                        .with_label(format!("`{}` is one of {}", spec.key, list(words.iter().copied())));
+                        .with_label(match words {
+                            [only] => format!("`{}` can only be `{only}`", spec.key),
+                            _ => format!("`{}` is one of {}", spec.key, list(words.iter().copied())),
+                        });
                     if let Some(best) = journey_syntax::closest(&word.text, words.iter().copied()) {
                         d = d.with_help(format!("did you mean `{best}`?")).with_replacement(
                             format!("replace `{}` with `{best}`", word.text),
@@ -420,7 +435,17 @@ impl Checker {
         let mut d = self
             .error(Code::UnknownType, format!("unknown type `{}`", name.text), file, name.span)
             .with_label("not a type");
-        if let Some(best) = journey_syntax::closest(&name.text, Scalar::NAMES) {
+        // Names of types in other languages, then the closest spelling.
+        let synonym = match name.text.as_str() {
+            "string" | "str" | "varchar" => Some("text"),
+            "integer" | "long" => Some("int"),
+            "float" | "double" | "decimal" | "real" => Some("number"),
+            "boolean" => Some("bool"),
+            "date" | "time" | "timestamp" => Some("datetime"),
+            "currency" | "price" | "amount" => Some("money"),
+            _ => None,
+        };
+        if let Some(best) = synonym.or_else(|| journey_syntax::closest(&name.text, Scalar::NAMES)) {
             d = d.with_help(format!("did you mean `{best}`?")).with_replacement(
                 format!("replace `{}` with `{best}`", name.text),
                 name.span,
@@ -494,7 +519,7 @@ impl Checker {
             };
             let rules = BodyRules { noun, properties, attributes: false, wheres: false };
             let parts = self.body(*file, &content.body, &rules);
-            let missing: Vec<&str> = required.iter().copied().filter(|k| !parts.properties.contains_key(k)).collect();
+            let missing: Vec<&str> = required.iter().copied().filter(|k| !parts.written.contains(k)).collect();
             if !missing.is_empty() {
                 let what = list(missing.iter().copied());
                 let d = self
@@ -611,16 +636,21 @@ impl Checker {
                     self.record_use(Loc { file, span: segment.span }, Symbol::ProfileAttribute(names[..=i].to_vec()));
                 }
             }
-            Some(Attribute { ty: AttrType::Record(_), .. }) => {
+            Some(Attribute { ty: AttrType::Record(inner), .. }) => {
+                let path = names.join(".");
+                let help = match inner.scalar_paths().first() {
+                    Some((first, _)) => format!("use one of its attributes, such as `{{{{profile.{path}.{first}}}}}`"),
+                    None => "use one of its attributes".to_owned(),
+                };
                 let d = self
                     .error(
                         Code::UnresolvedPlaceholder,
-                        format!("`profile.{}` is a record, not a value", names.join(".")),
+                        format!("`profile.{path}` is a record, not a value"),
                         file,
                         placeholder.path.span,
                     )
                     .with_label("a record cannot be written in a message")
-                    .with_help("use one of its attributes, such as `{{profile.loyalty.tier}}`");
+                    .with_help(help);
                 self.report(d);
             }
             None => {
@@ -687,6 +717,8 @@ impl Checker {
                     SegmentRule::Where(self.condition(&clause.condition, &scope))
                 }
                 ([], Some(_)) => SegmentRule::List,
+                // `source` with an invalid value, already reported.
+                ([], None) if parts.written.contains("source") => SegmentRule::Missing,
                 ([], None) => {
                     let d = self
                         .error(

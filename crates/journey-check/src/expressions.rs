@@ -62,19 +62,19 @@ impl Checker {
     /// Types `expr` and requires a true/false value.
     pub(crate) fn condition(&mut self, expr: &ast::Expr, scope: &Scope) -> Expr {
         let typed = self.expr(expr, scope);
-        if let Some(ty) = typed.ty {
-            if ty != Scalar::Bool {
-                let d = self
-                    .error(Code::TypeMismatch, "a condition must be true or false", scope.file, expr.span)
-                    .with_label(format!("this is {}", type_name(ty)))
-                    .with_help(if ty.is_numeric() {
-                        "compare it with a value: `... > 0`"
-                    } else {
-                        "compare it with a value: `... == \"value\"`"
-                    });
-                self.report(d);
-                return error(expr.span);
-            }
+        if let Some(ty) = typed.ty
+            && ty != Scalar::Bool
+        {
+            let d = self
+                .error(Code::TypeMismatch, "a condition must be true or false", scope.file, expr.span)
+                .with_label(format!("this is {}", type_name(ty)))
+                .with_help(if ty.is_numeric() {
+                    "compare it with a value: `... > 0`"
+                } else {
+                    "compare it with a value: `... == \"value\"`"
+                });
+            self.report(d);
+            return error(expr.span);
         }
         typed
     }
@@ -250,29 +250,39 @@ impl Checker {
             .with_label("incompatible operands");
         // `cart.total > "50"`: a number written as a string.
         for (this, other) in [(rhs, l), (lhs, r)] {
-            if let ExprKind::Literal(Value::Text(text)) = &this.kind {
-                if other.is_numeric() && text.trim().parse::<f64>().is_ok() {
-                    d = d.with_replacement(
-                        format!("write the number without quotes: `{}`", text.trim()),
-                        this.span,
-                        text.trim().to_owned(),
-                    );
-                    break;
-                }
+            if let ExprKind::Literal(Value::Text(text)) = &this.kind
+                && other.is_numeric()
+                && text.trim().parse::<f64>().is_ok()
+            {
+                d = d.with_replacement(
+                    format!("write the number without quotes: `{}`", text.trim()),
+                    this.span,
+                    text.trim().to_owned(),
+                );
+                break;
             }
-            if let ExprKind::Literal(Value::Number(n)) = &this.kind {
-                if other.is_textual() {
-                    d = d.with_replacement(
-                        format!("quote the text: `\"{}\"`", format_number(*n)),
-                        this.span,
-                        format!("\"{}\"", format_number(*n)),
-                    );
-                    break;
-                }
+            if let ExprKind::Literal(Value::Number(n)) = &this.kind
+                && other.is_textual()
+            {
+                d = d.with_replacement(
+                    format!("quote the text: `\"{}\"`", format_number(*n)),
+                    this.span,
+                    format!("\"{}\"", format_number(*n)),
+                );
+                break;
             }
         }
-        if d.fix.is_none() {
-            d = d.with_help("`int`, `number` and `money` compare with each other; `text`, `email` and `phone` with each other and with strings");
+        if d.fix.is_none() && (l == Scalar::Bool || r == Scalar::Bool) && op.is_comparison() {
+            d = d.with_help("a `bool` compares with `true` or `false`, as in `profile.subscribed == true`");
+        }
+        if d.fix.is_none() && d.help.is_empty() {
+            d = d.with_help(if !op.is_comparison() {
+                "`+`, `-`, `*` and `/` work on `int`, `number` and `money`"
+            } else if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+                "`int`, `number` and `money` compare with each other; `text`, `email` and `phone` with each other and with strings"
+            } else {
+                "`<`, `<=`, `>` and `>=` order `int`, `number` and `money` values, or two datetimes; test other values with `==` or `!=`"
+            });
         }
         self.report(d);
     }
@@ -346,6 +356,7 @@ impl Checker {
     /// A bare name outside a trigger condition.
     fn bare_name(&mut self, first: &Ident, path: &ast::Path, scope: &Scope) {
         if scope.journey_branch && path.segments.len() == 1 && self.triggers.contains_key(&first.text) {
+            self.trigger(first, scope.file); // a use of the trigger all the same
             let d = self
                 .error(
                     Code::MissingWithin,
@@ -360,10 +371,19 @@ impl Checker {
             return;
         }
         let on_profile = self.program.profile.as_ref().is_some_and(|p| p.attributes.field(&first.text).is_some());
+        let names: Vec<SmolStr> = path.segments.iter().map(|s| s.text.clone()).collect();
+        let on_start = match scope.start {
+            StartScope::Trigger(t) => self.program.trigger(t).attributes.lookup(&names).is_some(),
+            _ => false,
+        };
         let mut d = self
             .error(Code::UnknownAttribute, format!("unknown name `{}`", path.dotted()), scope.file, path.span)
             .with_label("not an attribute here");
-        if on_profile {
+        if on_start && !on_profile {
+            d = d
+                .with_help(format!("to read the event that started the journey, write `trigger.{}`", path.dotted()))
+                .with_replacement("read the start trigger", Span::empty(first.span.start as usize), "trigger.");
+        } else if on_profile {
             d = d.with_help(format!("to read the profile, write `profile.{}`", path.dotted())).with_replacement(
                 "read the profile",
                 Span::empty(first.span.start as usize),
@@ -388,7 +408,7 @@ impl Checker {
             return error(span);
         };
         let record = profile.attributes.clone();
-        match self.attribute(&record, rest, file, span, "the profile", |path| Symbol::ProfileAttribute(path)) {
+        match self.attribute(&record, rest, file, span, "the profile", Symbol::ProfileAttribute) {
             Some((path, ty)) => typed(ExprKind::Attribute(AttrRef { root: AttrRoot::Profile, path }), Some(ty), span),
             None => error(span),
         }
@@ -502,6 +522,8 @@ impl Checker {
         let segments = &call.event.segments;
         let wants_attribute = name == "sum";
         if wants_attribute && segments.len() < 2 {
+            // The trigger is still resolved (and so not reported as unused).
+            self.trigger(&segments[0], scope.file);
             let d = self
                 .error(Code::InvalidCall, "`sum` adds up an attribute of the events", scope.file, call.event.span)
                 .with_label("which attribute?")
@@ -510,6 +532,10 @@ impl Checker {
             return error(span);
         }
         if !wants_attribute && segments.len() > 1 {
+            self.trigger(&segments[0], scope.file);
+            let trigger = &segments[0].text;
+            let example =
+                if name == "count" { format!("count({trigger} within 90d)") } else { format!("{name}({trigger})") };
             let d = self
                 .error(
                     Code::InvalidCall,
@@ -518,7 +544,8 @@ impl Checker {
                     call.event.span,
                 )
                 .with_label("a trigger name")
-                .with_help(format!("write `{name}({})`; to add up an attribute use `sum`", segments[0].text));
+                .with_help(format!("name the trigger alone, as in `{example}`; to add up an attribute use `sum`"))
+                .with_replacement(format!("keep `{trigger}`"), call.event.span, trigger.clone());
             self.report(d);
             return error(span);
         }

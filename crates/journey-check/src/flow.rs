@@ -16,6 +16,8 @@ struct State {
     elapsed: Elapsed,
     /// Messages sent on every path that reaches this point.
     sent: Sent,
+    /// Messages sent on at least one path that reaches this point.
+    maybe_sent: Sent,
     /// What made the point unreachable (an `exit`, or a step whose every branch exits).
     ended_by: Option<Span>,
 }
@@ -44,11 +46,21 @@ impl State {
         let live: Vec<&State> = states.iter().filter(|s| s.reachable).collect();
         if live.is_empty() {
             let elapsed = states.iter().map(|s| s.elapsed).next().unwrap_or_default();
-            return State { reachable: false, elapsed, sent: Sent::new(), ended_by: Some(ended_by) };
+            return State {
+                reachable: false,
+                elapsed,
+                sent: Sent::new(),
+                maybe_sent: Sent::new(),
+                ended_by: Some(ended_by),
+            };
         }
         let mut sent = live[0].sent.clone();
+        let mut maybe_sent = Sent::new();
         for s in &live[1..] {
             sent.retain(|c| s.sent.contains(c));
+        }
+        for s in &live {
+            maybe_sent.extend(s.maybe_sent.iter().copied());
         }
         State {
             reachable: true,
@@ -57,6 +69,7 @@ impl State {
                 max: live.iter().map(|s| s.elapsed.max).max().unwrap_or(0),
             },
             sent,
+            maybe_sent,
             ended_by: None,
         }
     }
@@ -86,7 +99,13 @@ pub(crate) fn analyse(checker: &mut Checker, journey: &JourneyDef, text: &str) -
         .collect();
     let mut analysis =
         Analysis { checker, journey, text, flow: vec![StepFlow::default(); count], ever_sent, latest: 0, messages: 0 };
-    let entry = State { reachable: true, elapsed: Elapsed::default(), sent: Sent::new(), ended_by: None };
+    let entry = State {
+        reachable: true,
+        elapsed: Elapsed::default(),
+        sent: Sent::new(),
+        maybe_sent: Sent::new(),
+        ended_by: None,
+    };
     let end = analysis.block(&journey.steps, entry);
     if end.reachable {
         analysis.latest = analysis.latest.max(end.elapsed.max);
@@ -118,7 +137,7 @@ impl Analysis<'_> {
             .warning(Code::UnreachableStep, "this step is never reached", file, step.span.first_line(self.text))
             .with_label("no profile gets here")
             .with_secondary(file, ended_by.first_line(self.text), "every profile has left before")
-            .with_help("remove the steps after the exit, or move the `exit` into a branch");
+            .with_help("remove the steps that follow, or let some profiles go on: an `exit` inside a branch ends only that branch");
         self.checker.report(d);
     }
 
@@ -133,6 +152,7 @@ impl Analysis<'_> {
                 let mut next = state;
                 if let Some(c) = content {
                     next.sent.insert(*c);
+                    next.maybe_sent.insert(*c);
                 }
                 next
             }
@@ -157,7 +177,7 @@ impl Analysis<'_> {
                         Condition::Expr(_) => (rest.clone(), rest.clone()),
                         Condition::Event { negated, event, within } => {
                             if rest.reachable {
-                                self.message_sent(event, &rest.sent, branch.span);
+                                self.message_sent(event, &rest, branch.span);
                             }
                             let happened = rest.until(*within);
                             let deadline = rest.after(*within);
@@ -177,28 +197,39 @@ impl Analysis<'_> {
     }
 
     /// Rule 10: `opened M` (and the other interactions) needs M sent on every path before.
-    fn message_sent(&mut self, event: &Event, sent: &Sent, at: Span) {
+    fn message_sent(&mut self, event: &Event, state: &State, at: Span) {
         let Event::Message { interaction, content: Some(content) } = event else { return };
-        if sent.contains(content) {
+        if state.sent.contains(content) {
             return;
         }
         let file = self.journey.loc.file;
         let name = self.checker.program.content(*content).name.clone();
         let verb = interaction.keyword();
-        let (message, label) = if self.ever_sent.contains(content) {
+        let (message, label, help) = if state.maybe_sent.contains(content) {
             (
                 format!("`{verb} {name}` waits for a message that not every path has sent"),
                 format!("`{name}` may not have been sent when a profile gets here"),
+                format!(
+                    "send `{name}` before this step on every path, or move this condition into the branch that sends it"
+                ),
+            )
+        } else if self.ever_sent.contains(content) {
+            (
+                format!("`{verb} {name}` waits for a message that is only sent later"),
+                format!("`{name}` has not been sent yet when a profile gets here"),
+                format!("send `{name}` before this step, or move this condition after the step that sends it"),
             )
         } else {
+            let journey = &self.journey.name;
             (
-                format!("`{verb} {name}` waits for a message this journey never sends before"),
-                format!("`{name}` is not sent before this point"),
+                format!("`{verb} {name}` waits for a message this journey never sends"),
+                format!("`{journey}` does not send `{name}`"),
+                format!(
+                    "a journey waits for its own messages: send `{name}` before this step, or wait for a message `{journey}` sends"
+                ),
             )
         };
-        let d = self.checker.error(Code::MessageNotSentBefore, message, file, at).with_label(label).with_help(format!(
-            "send `{name}` before this step on every path, or move this condition into the branch that sends it"
-        ));
+        let d = self.checker.error(Code::MessageNotSentBefore, message, file, at).with_label(label).with_help(help);
         self.checker.report(d);
     }
 }

@@ -72,11 +72,22 @@ impl Checker {
             }
             Some(first) => {
                 for extra in &starts[1..] {
+                    // Resolve the extra start's name all the same: the trigger or segment it
+                    // names is then not also reported as unused (and a misspelt one is reported).
+                    match &extra.kind {
+                        SettingKind::StartOn { trigger, .. } => {
+                            self.trigger(trigger, file);
+                        }
+                        SettingKind::StartSegment { segment, .. } => {
+                            self.segment(segment, file);
+                        }
+                        _ => {}
+                    }
                     let d = self
                         .error(Code::DuplicateStart, "a journey has exactly one `start`", file, extra.span)
                         .with_label("a second `start`")
                         .with_secondary(file, first.span, "the first `start` is here")
-                        .with_help("to enter on several triggers, write one journey per trigger");
+                        .with_help("write one journey per way in (journeys can send the same messages)");
                     self.report(d);
                 }
                 let (start, scope) = self.start(file, first);
@@ -182,8 +193,8 @@ impl Checker {
                     .map_or(journey.name.span, |s| s.span);
                 let d = self
                     .warning(Code::ExcludedAndSuppressed, format!("`{name}` is both excluded and suppressed"), file, at)
-                    .with_label("members never enter, so they can never be suppressed")
-                    .with_secondary(file, excluded, "excluded here")
+                    .with_label("suppressed here")
+                    .with_secondary(file, excluded, "and excluded here")
                     .with_help("keep `exclude` to keep members out, or `suppress` to let them leave when they join the segment");
                 self.report(d);
             }
@@ -247,7 +258,11 @@ impl Checker {
                     clause.condition.span,
                 )
                 .with_label(format!("{} distinct attributes", read.len()))
-                .with_help("move part of the condition into a segment and test `profile in Segment`");
+                .with_help(if read.iter().any(|(root, _)| *root == AttrRoot::Profile) {
+                    "move the part on the profile into a segment and test `profile in Segment`"
+                } else {
+                    "send a ready-made value with the event (a score, a category) and test that instead"
+                });
             self.report(d);
         }
         condition
@@ -289,6 +304,8 @@ impl Checker {
                 Some(GoalMeasure::Trigger { trigger: id, condition })
             }
             (SynMeasure::Trigger { on, trigger, .. }, true) => {
+                // Resolved all the same, so that the trigger is not also reported as unused.
+                self.trigger(trigger, file);
                 let d = self
                     .error(Code::InvalidGoal, "a `notify` goal is measured by opens or clicks, not by a trigger", file, on.cover(trigger.span))
                     .with_label("not for `notify`")
@@ -308,7 +325,8 @@ impl Checker {
                                 file,
                                 event.span,
                             )
-                            .with_label("`opened` or `clicked`");
+                            .with_label("`opened` or `clicked`")
+                            .with_help("write `goal notify opened` or `goal notify clicked`");
                         self.report(d);
                         None
                     }
@@ -332,21 +350,25 @@ impl Checker {
                 let d = self
                     .error(Code::InvalidGoal, format!("a `{name}` goal is measured by a trigger"), file, event.span)
                     .with_label("opens and clicks measure `notify` goals")
-                    .with_help(format!(
-                        "write `goal {name} on Trigger`, or `goal notify {}` to count opens",
-                        event.text
-                    ));
+                    .with_help(if event.text == "clicked" {
+                        format!("write `goal {name} on Trigger`, or `goal notify clicked` to count clicks")
+                    } else {
+                        format!("write `goal {name} on Trigger`, or `goal notify opened` to count opens")
+                    });
                 self.report(d);
                 None
             }
-            (SynMeasure::Missing(at), _) => {
+            (SynMeasure::Missing(_), _) => {
                 let example = if notify {
                     "goal notify opened".to_owned()
                 } else {
                     format!("goal {} on PurchaseCompleted", goal.kind.text)
                 };
+                // The parser's span of the missing measure can run backwards (from the
+                // next token back to the end of the goal type), which no renderer can
+                // draw: point at the goal type instead.
                 let d = self
-                    .error(Code::InvalidGoal, "the goal does not say what it measures", file, *at)
+                    .error(Code::InvalidGoal, "the goal does not say what it measures", file, goal.kind.span)
                     .with_label("missing measure")
                     .with_help(format!("write `{example}`"));
                 self.report(d);
@@ -390,7 +412,12 @@ impl Checker {
             LiteralKind::Number(n) if n >= 1.0 && n.fract() == 0.0 && n <= 1e15 => Some(Target::Count(n as u64)),
             LiteralKind::Number(_) => {
                 let d = self
-                    .error(Code::InvalidTarget, "a target count is a whole number of profiles, at least 1", file, span)
+                    .error(
+                        Code::InvalidTarget,
+                        "a target count must be a whole number of profiles, at least 1",
+                        file,
+                        span,
+                    )
                     .with_label("not a whole number of at least 1")
                     .with_help("write a count such as `target 100`, or a percentage such as `target 50%`");
                 self.report(d);
@@ -399,7 +426,7 @@ impl Checker {
             LiteralKind::Percent(p) if p > 0.0 && p <= 100.0 => Some(Target::Percent(p)),
             LiteralKind::Percent(_) => {
                 let d = self
-                    .error(Code::InvalidTarget, "a target percentage is above 0% and at most 100%", file, span)
+                    .error(Code::InvalidTarget, "a target percentage must be above 0% and at most 100%", file, span)
                     .with_label("out of range")
                     .with_help("write a percentage of the profiles that entered, such as `target 50%`");
                 self.report(d);
@@ -540,19 +567,14 @@ impl Checker {
                 let lowered = match &event.event {
                     EventPattern::Message { interaction, content, .. } => {
                         let id = self.content(content, file);
-                        if let (Some(id), Interaction::Clicked) = (id, interaction) {
-                            if self.program.content(id).channel == Channel::Push {
-                                let d = self
-                                    .warning(
-                                        Code::ImpossibleEvent,
-                                        "push notifications report no clicks",
-                                        file,
-                                        event.span,
-                                    )
-                                    .with_label("this branch waits for an event that never comes")
-                                    .with_help("wait for `opened` instead: a push is opened when it is tapped");
-                                self.report(d);
-                            }
+                        if let (Some(id), Interaction::Clicked) = (id, interaction)
+                            && self.program.content(id).channel == Channel::Push
+                        {
+                            let d = self
+                                .warning(Code::ImpossibleEvent, "push notifications report no clicks", file, event.span)
+                                .with_label("an event that is never reported")
+                                .with_help("wait for `opened` instead: a push is opened when it is tapped");
+                            self.report(d);
                         }
                         Event::Message { interaction: *interaction, content: id }
                     }
@@ -595,7 +617,7 @@ impl Checker {
             };
             if share <= 0.0 && matches!(branch.share.kind, LiteralKind::Percent(_)) {
                 let d = self
-                    .error(Code::SplitShares, "a split share is above 0%", file, branch.share.span)
+                    .error(Code::SplitShares, "a split share must be above 0%", file, branch.share.span)
                     .with_label("no profile would take this branch")
                     .with_help("remove the branch, or give it a share");
                 self.report(d);
@@ -607,20 +629,20 @@ impl Checker {
         }
         let mut labels: HashMap<&str, Span> = HashMap::new();
         for branch in &split.branches {
-            if let Some(label) = &branch.label {
-                if let Some(first) = labels.insert(label.text.as_str(), label.span) {
-                    let d = self
-                        .error(
-                            Code::DuplicateItem,
-                            format!("two split branches are labelled `{}`", label.text),
-                            file,
-                            label.span,
-                        )
-                        .with_label("labelled again here")
-                        .with_secondary(file, first, "first labelled here")
-                        .with_help("labels name the branches in reports: make them unique");
-                    self.report(d);
-                }
+            if let Some(label) = &branch.label
+                && let Some(first) = labels.insert(label.text.as_str(), label.span)
+            {
+                let d = self
+                    .error(
+                        Code::DuplicateItem,
+                        format!("two split branches are labelled `{}`", label.text),
+                        file,
+                        label.span,
+                    )
+                    .with_label("labelled again here")
+                    .with_secondary(file, first, "first labelled here")
+                    .with_help("labels name the branches in reports: make them unique");
+                self.report(d);
             }
         }
         if branches.is_empty() {
@@ -701,10 +723,10 @@ impl Checker {
             }
         }
         for setting in &syntax.settings {
-            if let SettingKind::Exclude(name) | SettingKind::Suppress(name) = &setting.kind {
-                if let Some(&s) = self.segments.get(&name.text) {
-                    self.segment_triggers(s, setting.span, &mut used);
-                }
+            if let SettingKind::Exclude(name) | SettingKind::Suppress(name) = &setting.kind
+                && let Some(&s) = self.segments.get(&name.text)
+            {
+                self.segment_triggers(s, setting.span, &mut used);
             }
         }
         for step in journey.all_steps() {
@@ -896,7 +918,7 @@ impl Checker {
                         loc.span,
                     )
                     .with_label("the same goal trigger")
-                    .with_help("a goal event is credited to one journey only: the one the profile is in, else the one it left most recently");
+                    .with_help("a goal event is credited only to the journeys the profile is in or, if it is in none, to the one it left most recently");
                 for (other, other_loc) in journeys.iter().filter(|(n, _)| n != name) {
                     d = d.with_secondary(other_loc.file, other_loc.span, format!("the goal of `{other}`"));
                 }

@@ -62,7 +62,7 @@ pub fn check(project: &Project, mode: Mode) -> Analysis {
     // Syntax errors come first, as in Elm and Gleam: while a file does not parse,
     // the checker's findings are mostly echoes of the recovery, so they wait.
     // The IR is still built, for the language server.
-    let mut diagnostics: Vec<Diagnostic> = project.load_diagnostics.iter().cloned().collect();
+    let mut diagnostics: Vec<Diagnostic> = project.load_diagnostics.to_vec();
     diagnostics.extend(project.parses.iter().flat_map(|parse| parse.diagnostics.iter().cloned()));
     if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.extend(semantic);
