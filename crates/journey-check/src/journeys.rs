@@ -906,20 +906,29 @@ impl Checker {
         let mut groups: Vec<(TriggerId, Vec<(SmolStr, Loc)>)> =
             by_trigger.into_iter().filter(|(_, v)| v.len() > 1).collect();
         groups.sort_by_key(|(t, _)| *t);
-        for (trigger, journeys) in groups {
+        for (trigger, mut journeys) in groups {
             let trigger_name = self.program.trigger(trigger).name.clone();
+            journeys.sort_by(|a, b| a.0.cmp(&b.0));
             for (name, loc) in &journeys {
-                let others: Vec<&str> = journeys.iter().filter(|(n, _)| n != name).map(|(n, _)| n.as_str()).collect();
+                // Name a few of the others and count the rest: linear, however many journeys share it.
+                let others = || journeys.iter().filter(|(n, _)| n != name);
+                let shown: Vec<&str> = others().take(8).map(|(n, _)| n.as_str()).collect();
+                let more = journeys.len() - 1 - shown.len();
+                let mut names = list(shown.iter().copied());
+                if more > 0 {
+                    names.push_str(&format!(" (and {more} more)"));
+                }
                 let mut d = self
                     .warning(
                         Code::SharedGoalTrigger,
-                        format!("`{name}` shares its goal trigger `{trigger_name}` with {}", list(others.iter().copied())),
+                        format!("`{name}` shares its goal trigger `{trigger_name}` with {names}"),
                         loc.file,
                         loc.span,
                     )
                     .with_label("the same goal trigger")
                     .with_help("a goal event is credited only to the journeys the profile is in or, if it is in none, to the one it left most recently");
-                for (other, other_loc) in journeys.iter().filter(|(n, _)| n != name) {
+                // A few places are enough to find the others.
+                for (other, other_loc) in others().take(3) {
                     d = d.with_secondary(other_loc.file, other_loc.span, format!("the goal of `{other}`"));
                 }
                 self.report(d);

@@ -1,9 +1,12 @@
 //! `journey`: journeys as code. Checks, builds, runs and reports customer journeys.
 
+mod build;
 mod check;
 mod explain;
 mod fmt;
 mod output;
+mod report;
+mod run;
 
 use std::process::ExitCode;
 
@@ -25,6 +28,12 @@ struct Cli {
 enum Command {
     /// Check a project folder or files at design time (default: the current folder).
     Check(check::CheckArgs),
+    /// Check a project at publish time and write its executable plan.
+    Build(build::BuildArgs),
+    /// Run a plan (or a project) over profiles and events, and report what happened.
+    Run(run::RunArgs),
+    /// Show or export the report of a run.
+    Report(report::ReportArgs),
     /// Print the long explanation of a diagnostic code, such as J0007.
     Explain(explain::ExplainArgs),
     /// Lay `.journey` files out in the canonical layout (default: the current folder).
@@ -45,6 +54,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(args) => check::run(args, cli.color),
+        Command::Build(args) => build::run(args, cli.color),
+        Command::Run(args) => run::run(args, cli.color),
+        Command::Report(args) => report::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args, cli.color),
     };

@@ -60,9 +60,11 @@ pub fn write_diagnostics(map: &SourceMap, diagnostics: &[Diagnostic], format: Fo
         Format::Sarif => print_stdout(&render::render_sarif(map, diagnostics, env!("CARGO_PKG_VERSION"))),
         Format::Human => {
             let color = color.for_stderr();
-            let mut err = std::io::stderr().lock();
+            // ariadne writes a character at a time: buffer, or each one is a system call.
+            let mut err = std::io::BufWriter::new(std::io::stderr().lock());
             let _ = render::render_human(map, diagnostics, color, &mut err);
             let _ = writeln!(err, "checked {what}: {}", Summary::of(diagnostics).describe());
+            let _ = err.flush();
         }
     }
 }
