@@ -28,8 +28,7 @@ impl std::error::Error for PlanError {}
 
 pub(crate) fn load(origin: &str, text: &str) -> Result<Plan, PlanError> {
     let fail = |problem: String| PlanError { origin: origin.to_owned(), problems: vec![problem] };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| fail(format!("not JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| fail(format!("not JSON: {e}")))?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(PLAN_FORMAT) => {}
         Some(other) => {

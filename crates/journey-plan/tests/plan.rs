@@ -37,7 +37,10 @@ fn committed_schema_matches_the_types() {
         std::fs::write(&path, &generated).expect("the schema folder is writable");
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == generated, "the plan schema changed: run `UPDATE_SCHEMA=1 cargo test -p journey-plan` and review the diff");
+    assert!(
+        committed == generated,
+        "the plan schema changed: run `UPDATE_SCHEMA=1 cargo test -p journey-plan` and review the diff"
+    );
 }
 
 #[test]
@@ -86,9 +89,18 @@ fn corrupt_plans_get_clear_errors() {
     let good = example_plan("abandoned-cart").to_json();
     insta::assert_snapshot!("not_json", problems("{\"format\": \"journey-plan/1\", "));
     insta::assert_snapshot!("wrong_format", problems(&good.replace("journey-plan/1", "journey-plan/9")));
-    insta::assert_snapshot!("unknown_field", problems(&good.replacen("\"version\": 1", "\"version\": 1, \"colour\": 2", 1)));
+    insta::assert_snapshot!(
+        "unknown_field",
+        problems(&good.replacen("\"version\": 1", "\"version\": 1, \"colour\": 2", 1))
+    );
     insta::assert_snapshot!("dangling_node", problems(&good.replacen("\"next\": 1", "\"next\": 42", 1)));
-    insta::assert_snapshot!("unknown_content", problems(&good.replacen("\"content\": \"InitialReminder\"", "\"content\": \"Nope\"", 1)));
+    insta::assert_snapshot!(
+        "unknown_content",
+        problems(&good.replacen("\"content\": \"InitialReminder\"", "\"content\": \"Nope\"", 1))
+    );
     insta::assert_snapshot!("loop", problems(&good.replacen("\"next\": 1", "\"next\": 0", 1)));
-    insta::assert_snapshot!("wrong_type", problems(&good.replacen("\"attribution\": 259200", "\"attribution\": \"3d\"", 1)));
+    insta::assert_snapshot!(
+        "wrong_type",
+        problems(&good.replacen("\"attribution\": 259200", "\"attribution\": \"3d\"", 1))
+    );
 }
