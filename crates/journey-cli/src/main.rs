@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod explain;
 mod fmt;
+mod lsp;
 mod output;
 mod report;
 mod run;
@@ -38,6 +39,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Lay `.journey` files out in the canonical layout (default: the current folder).
     Fmt(fmt::FmtArgs),
+    /// Start the language server (LSP over standard input and output), for editors.
+    Lsp(lsp::LspArgs),
 }
 
 /// What a command reports back to `main`: the exit status.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args, cli.color),
+        Command::Lsp(args) => lsp::run(args),
     };
     match outcome {
         Outcome::Clean => ExitCode::SUCCESS,

@@ -1,0 +1,319 @@
+//! The protocol side: capabilities, and each request or notification turned
+//! into a call of [`crate::features`] on the checked project of the file.
+//!
+//! Handlers may run concurrently (the framework polls several at once), so the
+//! state is one [`World`] behind a mutex, and every handler does its work on it
+//! without awaiting while it holds the lock: edits are applied in the order
+//! they come, and out-of-order versions wait for their predecessors
+//! ([`World::change`]).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use journey_diagnostics::{ColumnUnit, FileId, Span};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::convert;
+use crate::features;
+use crate::world::{Applied, Snapshot, World};
+
+/// The language server.
+pub struct Backend {
+    client: Client,
+    world: Arc<Mutex<World>>,
+    shut_down: Arc<AtomicBool>,
+}
+
+/// Serves the protocol over `input` and `output` until the client sends `exit`.
+/// Returns whether `shutdown` came before `exit` (the exit status is 0 then, 1 otherwise).
+pub async fn serve<I, O>(input: I, output: O) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
+{
+    let shut_down = Arc::new(AtomicBool::new(false));
+    let flag = shut_down.clone();
+    let (service, socket) = LspService::new(move |client| Backend::new(client, flag));
+    Server::new(input, output, socket).serve(service).await;
+    shut_down.load(Ordering::SeqCst)
+}
+
+fn internal(message: impl Into<String>) -> Error {
+    Error { code: tower_lsp_server::jsonrpc::ErrorCode::InternalError, message: message.into().into(), data: None }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::invalid_params(message.into())
+}
+
+impl Backend {
+    /// A server that sets `shut_down` when the client asks it to shut down.
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
+        Backend { client, world: Arc::new(Mutex::new(World::default())), shut_down }
+    }
+
+    fn world(&self) -> MutexGuard<'_, World> {
+        // A handler that panicked leaves the state as it was between two edits.
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The checked project of the document and the document's file in it.
+    fn file(&self, uri: &Uri) -> Result<(Arc<Snapshot>, FileId)> {
+        let path = convert::path(uri).ok_or_else(|| invalid(format!("not a file URI: {}", uri.as_str())))?;
+        let snap = self.world().snapshot_of(&path);
+        let id = snap
+            .file_id(&path)
+            .ok_or_else(|| invalid(format!("not a .journey file of a project: {}", uri.as_str())))?;
+        Ok((snap, id))
+    }
+
+    fn at(&self, pos: &TextDocumentPositionParams) -> Result<(Arc<Snapshot>, FileId, usize)> {
+        let (snap, id) = self.file(&pos.text_document.uri)?;
+        let offset = convert::offset(snap.file(id), pos.position, snap.unit);
+        Ok((snap, id, offset))
+    }
+
+    /// Checks the project of `path` and publishes the diagnostics of all its files.
+    async fn publish(&self, path: PathBuf) {
+        let batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = {
+            let mut world = self.world();
+            let snap = world.snapshot_of(&path);
+            let mut batches = Vec::new();
+            for (id, file) in snap.project.sources.iter() {
+                let Some(uri) = convert::uri(file.path()) else { continue };
+                let diagnostics = snap
+                    .analysis
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.primary.file == id)
+                    .map(|d| convert::diagnostic(&snap, d))
+                    .collect();
+                batches.push((uri, diagnostics, snap.versions.get(&id).copied()));
+            }
+            // A buffer that is no longer part of the project (closed and deleted) is cleared.
+            if snap.file_id(&path).is_none()
+                && let Some(uri) = convert::uri(&path)
+            {
+                batches.push((uri, Vec::new(), None));
+            }
+            batches
+        };
+        for (uri, diagnostics, version) in batches {
+            self.client.publish_diagnostics(uri, diagnostics, version).await;
+        }
+    }
+}
+
+fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> =
+        params.workspace_folders.iter().flatten().filter_map(|f| convert::path(&f.uri)).collect();
+    if roots.is_empty() {
+        #[allow(deprecated)] // older clients send only rootUri
+        roots.extend(params.root_uri.as_ref().and_then(convert::path));
+    }
+    roots
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offers_utf8 = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+        let unit = if offers_utf8 { ColumnUnit::Utf8 } else { ColumnUnit::Utf16 };
+        *self.world() = World::new(workspace_roots(&params), unit);
+        let capabilities = ServerCapabilities {
+            position_encoding: Some(if offers_utf8 { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            })),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            completion_provider: Some(CompletionOptions {
+                trigger_characters: Some(vec![".".into(), " ".into(), "{".into(), "(".into()]),
+                ..CompletionOptions::default()
+            }),
+            definition_provider: Some(OneOf::Left(true)),
+            references_provider: Some(OneOf::Left(true)),
+            rename_provider: Some(OneOf::Right(RenameOptions {
+                prepare_provider: Some(true),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            })),
+            document_symbol_provider: Some(OneOf::Left(true)),
+            workspace_symbol_provider: Some(OneOf::Left(true)),
+            document_formatting_provider: Some(OneOf::Left(true)),
+            code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+            inlay_hint_provider: Some(OneOf::Left(true)),
+            folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+            semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+                SemanticTokensOptions {
+                    legend: features::legend(),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                },
+            )),
+            code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+            ..ServerCapabilities::default()
+        };
+        Ok(InitializeResult {
+            capabilities,
+            server_info: Some(ServerInfo { name: "journey".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let Some(path) = convert::path(&doc.uri) else { return };
+        self.world().open(path.clone(), doc.version, doc.text);
+        self.publish(path).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Some(path) = convert::path(&params.text_document.uri) else { return };
+        let applied = self.world().change(&path, params.text_document.version, params.content_changes);
+        if applied == Applied::Yes {
+            self.publish(path).await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let Some(path) = convert::path(&params.text_document.uri) else { return };
+        self.world().close(&path);
+        self.publish(path).await;
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.world().invalidate_all();
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        // Other files of the project may have changed on disk meanwhile.
+        let Some(path) = convert::path(&params.text_document.uri) else { return };
+        self.world().invalidate_all();
+        self.publish(path).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let (snap, id, offset) = self.at(&params.text_document_position_params)?;
+        Ok(features::hover(&snap, id, offset).map(|(value, span)| Hover {
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+            range: Some(convert::range(snap.file(id), span, snap.unit)),
+        }))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let (snap, id, offset) = self.at(&params.text_document_position_params)?;
+        Ok(features::definition(&snap, id, offset).map(GotoDefinitionResponse::Scalar))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let (snap, id, offset) = self.at(&params.text_document_position)?;
+        Ok(Some(features::references(&snap, id, offset, params.context.include_declaration)))
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let (snap, id, offset) = self.at(&params)?;
+        Ok(features::symbol_at(&snap, id, offset)
+            .map(|(_, span)| PrepareRenameResponse::Range(convert::range(snap.file(id), span, snap.unit))))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let (snap, id, offset) = self.at(&params.text_document_position)?;
+        features::rename(&snap, id, offset, &params.new_name).map_err(invalid)
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        Ok(Some(DocumentSymbolResponse::Nested(features::document_symbols(&snap, id))))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        let mut world = self.world();
+        let mut out = Vec::new();
+        for root in world.project_roots() {
+            let snap = world.snapshot(&root);
+            for (name, kind, location) in features::workspace_symbols(&snap, &params.query) {
+                out.push(WorkspaceSymbol {
+                    name,
+                    kind,
+                    tags: None,
+                    container_name: Some(
+                        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    ),
+                    location: OneOf::Left(location),
+                    data: None,
+                });
+            }
+        }
+        Ok(Some(WorkspaceSymbolResponse::Nested(out)))
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        match features::formatting(&snap, id) {
+            Ok(edits) => Ok(Some(edits)),
+            // A file with syntax errors is left as it is: its diagnostics say why.
+            Err(_) if snap.project.parses[id.0 as usize].has_errors() => Ok(None),
+            Err(e) => Err(internal(e)),
+        }
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        let f = snap.file(id);
+        let span = Span::new(
+            convert::offset(f, params.range.start, snap.unit),
+            convert::offset(f, params.range.end, snap.unit),
+        );
+        let actions = features::code_actions(&snap, id, span);
+        Ok(Some(actions.into_iter().map(CodeActionOrCommand::CodeAction).collect()))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let (snap, id, offset) = self.at(&params.text_document_position)?;
+        Ok(Some(CompletionResponse::Array(features::completion(&snap, id, offset))))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        let f = snap.file(id);
+        let span = Span::new(
+            convert::offset(f, params.range.start, snap.unit),
+            convert::offset(f, params.range.end, snap.unit),
+        );
+        Ok(Some(features::inlay_hints(&snap, id, span)))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        Ok(Some(features::folding_ranges(&snap, id)))
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+            result_id: None,
+            data: features::semantic_tokens(&snap, id),
+        })))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let (snap, id) = self.file(&params.text_document.uri)?;
+        Ok(Some(features::code_lenses(&snap, id)))
+    }
+}

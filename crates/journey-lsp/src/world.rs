@@ -1,0 +1,258 @@
+//! The server's state: the workspace roots, the open buffers, and the checked
+//! projects (cached until one of their files changes).
+//!
+//! # Which project a file belongs to
+//!
+//! A project is a folder (spec §1). A workspace folder the editor opens is
+//! usually one project, but it may hold several (this repository's `examples/`
+//! holds eight). The rule: the project of a file is the **shallowest folder,
+//! from its workspace folder down to the file's own folder, that directly
+//! holds a `.journey` file**. So a workspace folder with `.journey` files at
+//! its top is one project (subfolders included, as `journey check` would see
+//! it); a workspace folder without any, such as `examples/`, holds one project
+//! per subfolder. A file outside every workspace folder is a project with the
+//! other files of its own folder.
+//!
+//! Unopened files are read from disk; an open buffer overrides its file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use journey_check::{Analysis, Mode, Project};
+use journey_diagnostics::{ColumnUnit, FileId, LineCol, LineIndex, SourceFile};
+use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
+
+/// An open buffer.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// The version the client gave it last.
+    pub version: i32,
+    /// Its text, with every change applied so far.
+    pub text: String,
+    /// Changes that came ahead of a missing earlier version, by version.
+    pending: BTreeMap<i32, Vec<TextDocumentContentChangeEvent>>,
+}
+
+/// A checked project: its files (open buffers over disk), their check, and the
+/// versions of the open buffers it was built from.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The project folder.
+    pub root: PathBuf,
+    /// The files, read and parsed.
+    pub project: Project,
+    /// The checker's diagnostics and typed IR.
+    pub analysis: Analysis,
+    /// The version of each file that came from an open buffer.
+    pub versions: HashMap<FileId, i32>,
+    /// How columns are counted (the negotiated position encoding).
+    pub unit: ColumnUnit,
+}
+
+impl Snapshot {
+    /// The file at `path`, if it is part of the project.
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.project.sources.iter().find(|(_, f)| f.path() == path).map(|(id, _)| id)
+    }
+
+    /// The source file `id`.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        self.project.sources.get(id)
+    }
+}
+
+/// What the server knows.
+#[derive(Debug)]
+pub struct World {
+    /// The workspace folders.
+    pub roots: Vec<PathBuf>,
+    /// How columns are counted: UTF-16 (the LSP default) or UTF-8 when the client offers it.
+    pub unit: ColumnUnit,
+    docs: HashMap<PathBuf, Doc>,
+    cache: HashMap<PathBuf, Arc<Snapshot>>,
+}
+
+impl Default for World {
+    fn default() -> Self {
+        World { roots: Vec::new(), unit: ColumnUnit::Utf16, docs: HashMap::new(), cache: HashMap::new() }
+    }
+}
+
+/// What happened to a change sent by the client.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Applied (with any changes that were waiting for it).
+    Yes,
+    /// Kept until the versions before it arrive.
+    Pending,
+    /// Ignored: the buffer is not open, or the version is not newer.
+    Stale,
+}
+
+impl World {
+    /// A world with the given workspace folders.
+    pub fn new(roots: Vec<PathBuf>, unit: ColumnUnit) -> World {
+        World { roots, unit, ..World::default() }
+    }
+
+    /// The open buffer at `path`.
+    pub fn doc(&self, path: &Path) -> Option<&Doc> {
+        self.docs.get(path)
+    }
+
+    /// Opens (or reopens) a buffer.
+    pub fn open(&mut self, path: PathBuf, version: i32, text: String) {
+        self.invalidate(&path);
+        self.docs.insert(path, Doc { version, text, pending: BTreeMap::new() });
+    }
+
+    /// Closes a buffer: the file is read from disk again.
+    pub fn close(&mut self, path: &Path) {
+        self.invalidate(path);
+        self.docs.remove(path);
+    }
+
+    /// Applies the changes of `version` to the buffer at `path`, in order.
+    ///
+    /// Changes are applied in version order, whatever order they arrive in: a
+    /// change whose predecessor (`version - 1`) has not been applied yet waits
+    /// for it, unless it replaces the whole text.
+    pub fn change(&mut self, path: &Path, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Applied {
+        let unit = self.unit;
+        let Some(doc) = self.docs.get_mut(path) else { return Applied::Stale };
+        if version <= doc.version {
+            return Applied::Stale;
+        }
+        let full = changes.iter().any(|c| c.range.is_none());
+        if version != doc.version + 1 && !full {
+            doc.pending.insert(version, changes);
+            return Applied::Pending;
+        }
+        apply(&mut doc.text, &changes, unit);
+        doc.version = version;
+        doc.pending.retain(|&v, _| v > version);
+        while let Some(next) = doc.pending.remove(&(doc.version + 1)) {
+            apply(&mut doc.text, &next, unit);
+            doc.version += 1;
+        }
+        self.invalidate(path);
+        Applied::Yes
+    }
+
+    /// Forgets every checked project (files changed on disk).
+    pub fn invalidate_all(&mut self) {
+        self.cache.clear();
+    }
+
+    fn invalidate(&mut self, path: &Path) {
+        let root = self.project_root(path);
+        self.cache.remove(&root);
+    }
+
+    /// The project folder of the file at `path` (see the module documentation).
+    pub fn project_root(&self, path: &Path) -> PathBuf {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let workspace = self.roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.components().count());
+        let Some(workspace) = workspace else { return dir };
+        let mut chain: Vec<&Path> = dir.ancestors().take_while(|a| a.starts_with(workspace)).collect();
+        chain.reverse();
+        for folder in chain {
+            if self.holds_journey_files(folder) {
+                return folder.to_path_buf();
+            }
+        }
+        dir
+    }
+
+    fn holds_journey_files(&self, folder: &Path) -> bool {
+        if self.docs.keys().any(|p| p.parent() == Some(folder)) {
+            return true;
+        }
+        let Ok(entries) = std::fs::read_dir(folder) else { return false };
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".journey") && !name.starts_with('.') && e.file_type().is_ok_and(|t| t.is_file())
+        })
+    }
+
+    /// The checked project of the file at `path` (from the cache, or checked now).
+    pub fn snapshot_of(&mut self, path: &Path) -> Arc<Snapshot> {
+        let root = self.project_root(path);
+        self.snapshot(&root)
+    }
+
+    /// The checked project in folder `root`.
+    pub fn snapshot(&mut self, root: &Path) -> Arc<Snapshot> {
+        if let Some(s) = self.cache.get(root) {
+            return s.clone();
+        }
+        let snapshot = Arc::new(self.build(root));
+        self.cache.insert(root.to_path_buf(), snapshot.clone());
+        snapshot
+    }
+
+    fn build(&self, root: &Path) -> Snapshot {
+        let mut paths = journey_check::discover(root).unwrap_or_default();
+        for path in self.docs.keys() {
+            if path.starts_with(root) && !paths.contains(path) && self.project_root(path) == root {
+                paths.push(path.clone());
+            }
+        }
+        paths.sort();
+        let mut project = Project::default();
+        let mut versions = HashMap::new();
+        for path in paths {
+            match self.docs.get(&path) {
+                Some(doc) => {
+                    let id = project.add(path, doc.text.clone());
+                    versions.insert(id, doc.version);
+                }
+                None => {
+                    if let Ok(bytes) = std::fs::read(&path) {
+                        project.add_bytes(path, bytes);
+                    }
+                }
+            }
+        }
+        let analysis = journey_check::check(&project, Mode::Design);
+        Snapshot { root: root.to_path_buf(), project, analysis, versions, unit: self.unit }
+    }
+
+    /// Every project folder of the workspace (for workspace symbols).
+    pub fn project_roots(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        let mut files: Vec<PathBuf> = self.docs.keys().cloned().collect();
+        for root in &self.roots {
+            files.extend(journey_check::discover(root).unwrap_or_default());
+        }
+        for file in files {
+            let root = self.project_root(&file);
+            if !out.contains(&root) {
+                out.push(root);
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Applies LSP content changes to `text`, in order.
+pub fn apply(text: &mut String, changes: &[TextDocumentContentChangeEvent], unit: ColumnUnit) {
+    for change in changes {
+        match change.range {
+            None => *text = change.text.clone(),
+            Some(range) => {
+                let index = LineIndex::new(text);
+                let start = offset_in(&index, text, range.start, unit);
+                let end = offset_in(&index, text, range.end, unit).max(start);
+                text.replace_range(start..end, &change.text);
+            }
+        }
+    }
+}
+
+fn offset_in(index: &LineIndex, text: &str, pos: Position, unit: ColumnUnit) -> usize {
+    index.offset(text, LineCol { line: pos.line, col: pos.character }, unit)
+}
