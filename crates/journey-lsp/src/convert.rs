@@ -31,8 +31,11 @@ pub fn uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
 }
 
-/// The path of a `file://` URI.
+/// The path of a `file://` URI (`None` for other schemes, such as `untitled:`).
 pub fn path(uri: &Uri) -> Option<std::path::PathBuf> {
+    if !uri.as_str().starts_with("file:") {
+        return None;
+    }
     uri.to_file_path().map(|p| p.into_owned())
 }
 

@@ -46,6 +46,12 @@ fn internal(message: impl Into<String>) -> Error {
     Error { code: tower_lsp_server::jsonrpc::ErrorCode::InternalError, message: message.into().into(), data: None }
 }
 
+/// Runs a request's work; a panic becomes an error answer and the server goes on.
+fn guard<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|_| Err(internal("the language server failed on this request (a bug: please report it)")))
+}
+
 fn invalid(message: impl Into<String>) -> Error {
     Error::invalid_params(message.into())
 }
@@ -77,9 +83,17 @@ impl Backend {
         Ok((snap, id, offset))
     }
 
+    /// The checked project of the document, the document's file and the bytes of `range`.
+    fn span(&self, uri: &Uri, range: Range) -> Result<(Arc<Snapshot>, FileId, Span)> {
+        let (snap, id) = self.file(uri)?;
+        let f = snap.file(id);
+        let span = Span::new(convert::offset(f, range.start, snap.unit), convert::offset(f, range.end, snap.unit));
+        Ok((snap, id, span))
+    }
+
     /// Checks the project of `path` and publishes the diagnostics of all its files.
     async fn publish(&self, path: PathBuf) {
-        let batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = {
+        let batches = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut world = self.world();
             let snap = world.snapshot_of(&path);
             let mut batches = Vec::new();
@@ -101,7 +115,8 @@ impl Backend {
                 batches.push((uri, Vec::new(), None));
             }
             batches
-        };
+        }));
+        let Ok(batches) = batches else { return };
         for (uri, diagnostics, version) in batches {
             self.client.publish_diagnostics(uri, diagnostics, version).await;
         }
@@ -209,111 +224,129 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let (snap, id, offset) = self.at(&params.text_document_position_params)?;
-        Ok(features::hover(&snap, id, offset).map(|(value, span)| Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
-            range: Some(convert::range(snap.file(id), span, snap.unit)),
-        }))
+        guard(|| {
+            let (snap, id, offset) = self.at(&params.text_document_position_params)?;
+            Ok(features::hover(&snap, id, offset).map(|(value, span)| Hover {
+                contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+                range: Some(convert::range(snap.file(id), span, snap.unit)),
+            }))
+        })
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let (snap, id, offset) = self.at(&params.text_document_position_params)?;
-        Ok(features::definition(&snap, id, offset).map(GotoDefinitionResponse::Scalar))
+        guard(|| {
+            let (snap, id, offset) = self.at(&params.text_document_position_params)?;
+            Ok(features::definition(&snap, id, offset).map(GotoDefinitionResponse::Scalar))
+        })
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let (snap, id, offset) = self.at(&params.text_document_position)?;
-        Ok(Some(features::references(&snap, id, offset, params.context.include_declaration)))
+        guard(|| {
+            let (snap, id, offset) = self.at(&params.text_document_position)?;
+            Ok(Some(features::references(&snap, id, offset, params.context.include_declaration)))
+        })
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        let (snap, id, offset) = self.at(&params)?;
-        Ok(features::symbol_at(&snap, id, offset)
-            .map(|(_, span)| PrepareRenameResponse::Range(convert::range(snap.file(id), span, snap.unit))))
+        guard(|| {
+            let (snap, id, offset) = self.at(&params)?;
+            Ok(features::symbol_at(&snap, id, offset)
+                .map(|(_, span)| PrepareRenameResponse::Range(convert::range(snap.file(id), span, snap.unit))))
+        })
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        let (snap, id, offset) = self.at(&params.text_document_position)?;
-        features::rename(&snap, id, offset, &params.new_name).map_err(invalid)
+        guard(|| {
+            let (snap, id, offset) = self.at(&params.text_document_position)?;
+            features::rename(&snap, id, offset, &params.new_name).map_err(invalid)
+        })
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        Ok(Some(DocumentSymbolResponse::Nested(features::document_symbols(&snap, id))))
+        guard(|| {
+            let (snap, id) = self.file(&params.text_document.uri)?;
+            Ok(Some(DocumentSymbolResponse::Nested(features::document_symbols(&snap, id))))
+        })
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        let mut world = self.world();
-        let mut out = Vec::new();
-        for root in world.project_roots() {
-            let snap = world.snapshot(&root);
-            for (name, kind, location) in features::workspace_symbols(&snap, &params.query) {
-                out.push(WorkspaceSymbol {
-                    name,
-                    kind,
-                    tags: None,
-                    container_name: Some(
-                        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                    ),
-                    location: OneOf::Left(location),
-                    data: None,
-                });
+        guard(|| {
+            let mut world = self.world();
+            let mut out = Vec::new();
+            for root in world.project_roots() {
+                let snap = world.snapshot(&root);
+                for (name, kind, location) in features::workspace_symbols(&snap, &params.query) {
+                    out.push(WorkspaceSymbol {
+                        name,
+                        kind,
+                        tags: None,
+                        container_name: Some(
+                            root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                        ),
+                        location: OneOf::Left(location),
+                        data: None,
+                    });
+                }
             }
-        }
-        Ok(Some(WorkspaceSymbolResponse::Nested(out)))
+            Ok(Some(WorkspaceSymbolResponse::Nested(out)))
+        })
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        match features::formatting(&snap, id) {
-            Ok(edits) => Ok(Some(edits)),
-            // A file with syntax errors is left as it is: its diagnostics say why.
-            Err(_) if snap.project.parses[id.0 as usize].has_errors() => Ok(None),
-            Err(e) => Err(internal(e)),
-        }
+        guard(|| {
+            let (snap, id) = self.file(&params.text_document.uri)?;
+            match features::formatting(&snap, id) {
+                Ok(edits) => Ok(Some(edits)),
+                // A file with syntax errors is left as it is: its diagnostics say why.
+                Err(_) if snap.project.parses[id.0 as usize].has_errors() => Ok(None),
+                Err(e) => Err(internal(e)),
+            }
+        })
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        let f = snap.file(id);
-        let span = Span::new(
-            convert::offset(f, params.range.start, snap.unit),
-            convert::offset(f, params.range.end, snap.unit),
-        );
-        let actions = features::code_actions(&snap, id, span);
-        Ok(Some(actions.into_iter().map(CodeActionOrCommand::CodeAction).collect()))
+        guard(|| {
+            let (snap, id, span) = self.span(&params.text_document.uri, params.range)?;
+            let actions = features::code_actions(&snap, id, span);
+            Ok(Some(actions.into_iter().map(CodeActionOrCommand::CodeAction).collect()))
+        })
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let (snap, id, offset) = self.at(&params.text_document_position)?;
-        Ok(Some(CompletionResponse::Array(features::completion(&snap, id, offset))))
+        guard(|| {
+            let (snap, id, offset) = self.at(&params.text_document_position)?;
+            Ok(Some(CompletionResponse::Array(features::completion(&snap, id, offset))))
+        })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        let f = snap.file(id);
-        let span = Span::new(
-            convert::offset(f, params.range.start, snap.unit),
-            convert::offset(f, params.range.end, snap.unit),
-        );
-        Ok(Some(features::inlay_hints(&snap, id, span)))
+        guard(|| {
+            let (snap, id, span) = self.span(&params.text_document.uri, params.range)?;
+            Ok(Some(features::inlay_hints(&snap, id, span)))
+        })
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        Ok(Some(features::folding_ranges(&snap, id)))
+        guard(|| {
+            let (snap, id) = self.file(&params.text_document.uri)?;
+            Ok(Some(features::folding_ranges(&snap, id)))
+        })
     }
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
-            result_id: None,
-            data: features::semantic_tokens(&snap, id),
-        })))
+        guard(|| {
+            let (snap, id) = self.file(&params.text_document.uri)?;
+            Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: features::semantic_tokens(&snap, id),
+            })))
+        })
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let (snap, id) = self.file(&params.text_document.uri)?;
-        Ok(Some(features::code_lenses(&snap, id)))
+        guard(|| {
+            let (snap, id) = self.file(&params.text_document.uri)?;
+            Ok(Some(features::code_lenses(&snap, id)))
+        })
     }
 }
