@@ -8,7 +8,9 @@
 # 2. npm ci in editors/vscode (one install serves the grammar tests and the extension);
 # 3. the grammar tests (grammar/tests: assertion tests and the snapshot test);
 # 4. builds and packages the VS Code extension into editors/vscode/journey-<version>.vsix;
-# 5. the headless Neovim test (editors/neovim/test/run.sh; server: $JOURNEY_LSP_CMD or the stub).
+# 5. the headless Neovim test (editors/neovim/test/run.sh) against the real server:
+#    $JOURNEY_LSP_CMD if set, else target/release/journey lsp or target/debug/journey lsp
+#    when built (.ci/run builds the release binary first), else the stub server.
 #
 # Every step runs even if an earlier independent one failed; the exit code is
 # non-zero if any step failed, and the summary names the failed steps.
@@ -111,6 +113,14 @@ PY
 }
 
 neovim_test() {
+  if [ -z "${JOURNEY_LSP_CMD:-}" ]; then
+    for bin in "$root/target/release/journey" "$root/target/debug/journey"; do
+      if [ -x "$bin" ] && "$bin" lsp --help >/dev/null 2>&1; then
+        export JOURNEY_LSP_CMD="$bin lsp"
+        break
+      fi
+    done
+  fi
   bash "$root/editors/neovim/test/run.sh"
 }
 
