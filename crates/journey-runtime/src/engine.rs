@@ -102,6 +102,9 @@ pub struct JourneyTally {
     pub orders: u64,
     /// Their revenue.
     pub revenue: f64,
+    /// Orders and revenue credited to each send node: the last message of the
+    /// journey delivered to the profile before the order (last touch).
+    pub node_orders: Vec<(u64, f64)>,
     /// Arrivals at each node.
     pub node_reached: Vec<u64>,
     /// Profiles that left the journey at each node (other than by completing it).
@@ -174,7 +177,6 @@ enum Goal {
 
 struct Journey {
     name: String,
-    version: u32,
     start: Start,
     goal: Option<Goal>,
     exits: Vec<(u16, Option<Compiled>)>,
@@ -184,7 +186,12 @@ struct Journey {
     reentry: Reentry,
     entry: Option<u32>,
     nodes: Vec<Node>,
-    labels: Vec<String>,
+    /// The constant parts of its action lines, as JSON: `,"journey":..,"version":..,"profile":`.
+    action_journey: String,
+    /// Per node, `,"step":..,"channel":..,"content":..,"to":` (send nodes only).
+    action_step: Vec<String>,
+    /// The start of its message ids, escaped for JSON: `NAME/VERSION/`.
+    message_id_prefix: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,7 +218,7 @@ struct Membership {
     last_entry: i64,
     last_left: Option<(Reason, i64)>,
     goal_reached: bool,
-    stages: Vec<bool>,
+    stages: Box<[bool]>,
 }
 
 #[derive(Debug, Default)]
@@ -243,6 +250,8 @@ pub struct Engine<'a> {
     timers: BinaryHeap<Timer>,
     seq: u64,
     token: u32,
+    /// The latest send time and its text (sends come in bursts at one instant).
+    ts_text: (i64, String),
     out: Outcome,
 }
 
@@ -309,6 +318,7 @@ impl<'a> Engine<'a> {
                     node_reached: vec![0; j.nodes.len()],
                     node_left: vec![0; j.nodes.len()],
                     node_active: vec![0; j.nodes.len()],
+                    node_orders: vec![(0, 0.0); j.nodes.len()],
                     stage_reached: vec![0; stages.len()],
                     stages,
                     ..JourneyTally::default()
@@ -330,6 +340,7 @@ impl<'a> Engine<'a> {
             timers: BinaryHeap::new(),
             seq: 0,
             token: 0,
+            ts_text: (0, String::new()),
             out,
         }
     }
@@ -353,7 +364,8 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let mut seen: HashSet<&str> = HashSet::new();
+        // Sized once: growing it would hash every id again.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(events.iter().filter(|e| e.id.is_some()).count());
         for (i, event) in events.iter().enumerate() {
             if i % 65_536 == 0 {
                 progress(i as u64);
@@ -412,7 +424,7 @@ impl<'a> Engine<'a> {
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 if self.remembered[*trigger as usize] {
-                    state.history.push(Past { trigger: *trigger, ts: event.ts, data: data.clone() });
+                    push_small(&mut state.history, Past { trigger: *trigger, ts: event.ts, data: data.clone() });
                 }
             }
             EventKind::ProfileUpdated(changes) => {
@@ -470,9 +482,15 @@ impl<'a> Engine<'a> {
                 _ => 0.0,
             };
             for j in self.credited(p, &all, now) {
+                let touch = self.last_touch(p, j);
                 let tally = &mut self.out.journeys[j as usize];
                 tally.orders += 1;
                 tally.revenue += revenue;
+                if let Some(node) = touch {
+                    let cell = &mut tally.node_orders[node as usize];
+                    cell.0 += 1;
+                    cell.1 += revenue;
+                }
             }
         }
         // 3. Exits.
@@ -708,14 +726,17 @@ impl<'a> Engine<'a> {
         }
         let stage_count = self.out.journeys[j as usize].stages.len();
         if self.membership(p, j).is_none() {
-            self.profiles[p as usize].memberships.push(Membership {
+            // Most profiles are in one or two journeys: no room for four.
+            let memberships = &mut self.profiles[p as usize].memberships;
+            memberships.reserve_exact(1);
+            memberships.push(Membership {
                 journey: j,
                 instance: None,
                 entries: 0,
                 last_entry: now,
                 last_left: None,
                 goal_reached: false,
-                stages: vec![false; stage_count],
+                stages: vec![false; stage_count].into_boxed_slice(),
             });
         }
         self.token += 1;
@@ -842,6 +863,19 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The send node of the last message of journey `j` delivered to `p` (last touch).
+    fn last_touch(&self, p: u32, j: u16) -> Option<u32> {
+        let state = &self.profiles[p as usize];
+        state
+            .latest
+            .iter()
+            .filter(|(_, x, _)| *x == j)
+            .map(|(_, _, m)| *m)
+            .filter(|m| self.out.messages[*m as usize].delivered())
+            .max()
+            .map(|m| self.out.messages[m as usize].node)
+    }
+
     /// Whether the latest send of `content` in journey `j` already had `interaction`.
     fn already(&self, p: u32, j: u16, content: u16, interaction: Interaction) -> bool {
         let state = &self.profiles[p as usize];
@@ -866,22 +900,30 @@ impl<'a> Engine<'a> {
         let entry = self.membership(p, j).map(|m| m.entries).unwrap_or(1);
         let journey = &self.journeys[j as usize];
         let profile_id = &self.ids[p as usize];
-        let content_name = &self.catalog.contents[content as usize];
-        let message_id = format!("{}/{}/{}/{}/{}", journey.name, journey.version, profile_id, entry, n);
-        let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let line = format!(
-            "{{\"ts\":\"{}\",\"journey\":{},\"version\":{},\"profile\":{},\"step\":{},\"channel\":\"{}\",\"content\":{},\"to\":{},\"message_id\":{}}}\n",
-            journey_time::Timestamp(now),
-            json(&journey.name),
-            journey.version,
-            json(profile_id),
-            json(&journey.labels[n as usize]),
-            channel.name(),
-            json(content_name),
-            address.as_deref().map(json).unwrap_or_else(|| "null".to_owned()),
-            json(&message_id),
-        );
-        self.out.actions.push_str(&line);
+        if self.ts_text.0 != now || self.ts_text.1.is_empty() {
+            self.ts_text = (now, journey_time::Timestamp(now).to_string());
+        }
+        // The line is written in place, from the parts compiled with the journey:
+        // {"ts","journey","version","profile","step","channel","content","to","message_id"}.
+        let out = &mut self.out.actions;
+        out.push_str("{\"ts\":\"");
+        out.push_str(&self.ts_text.1);
+        out.push('"');
+        out.push_str(&journey.action_journey);
+        json_string(out, profile_id);
+        out.push_str(&journey.action_step[n as usize]);
+        match &address {
+            Some(address) => json_string(out, address),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"message_id\":\"");
+        out.push_str(&journey.message_id_prefix);
+        json_inner(out, profile_id);
+        out.push('/');
+        push_number(out, entry);
+        out.push('/');
+        push_number(out, n);
+        out.push_str("\"}\n");
         let index = self.out.messages.len() as u32;
         self.out.messages.push(Message {
             journey: j,
@@ -905,7 +947,7 @@ impl<'a> Engine<'a> {
         let latest = &mut self.profiles[p as usize].latest;
         match latest.iter_mut().find(|(c, x, _)| *c == content && *x == j) {
             Some(slot) => slot.2 = index,
-            None => latest.push((content, j, index)),
+            None => push_small(latest, (content, j, index)),
         }
     }
 
@@ -919,6 +961,15 @@ impl<'a> Engine<'a> {
             tally.node_left[instance.node as usize] += 1;
         }
     }
+}
+
+/// Pushes onto a list that is short for most profiles: exactly sized up to
+/// four items (a first push would make room for four), doubling after that.
+fn push_small<T>(list: &mut Vec<T>, item: T) {
+    if list.len() < 4 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
 }
 
 /// Whether a channel event is the interaction an `if ... within` waits for.
@@ -963,7 +1014,7 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
         GoalMeasure::Notify(e) => Goal::Notify(*e),
     });
     let mut stages: Vec<String> = Vec::new();
-    let nodes = plan
+    let nodes: Vec<Node> = plan
         .nodes
         .iter()
         .map(|node| match &node.action {
@@ -1021,7 +1072,6 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
         .collect();
     Journey {
         name: plan.name.clone(),
-        version: plan.version,
         start,
         goal,
         exits: plan.exit_on.iter().map(|m| (trigger(&m.trigger), cond(m))).collect(),
@@ -1030,7 +1080,68 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
         attribution_ms: plan.attribution as i64 * 1000,
         reentry: plan.reentry,
         entry: plan.entry,
+        action_journey: format!(",\"journey\":{},\"version\":{},\"profile\":", json(&plan.name), plan.version),
+        action_step: plan
+            .nodes
+            .iter()
+            .zip(&nodes)
+            .map(|(n, node)| match node {
+                Node::Send { content, channel, .. } => format!(
+                    ",\"step\":{},\"channel\":\"{}\",\"content\":{},\"to\":",
+                    json(&n.step),
+                    channel.name(),
+                    json(catalog.contents.get(*content as usize).map_or("", String::as_str))
+                ),
+                _ => String::new(),
+            })
+            .collect(),
+        message_id_prefix: {
+            let mut prefix = String::new();
+            json_inner(&mut prefix, &plan.name);
+            format!("{prefix}/{}/", plan.version)
+        },
         nodes,
-        labels: plan.nodes.iter().map(|n| n.step.clone()).collect(),
     }
+}
+
+/// `text` as a JSON string, as serde_json writes it.
+fn json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    json_string(&mut out, text);
+    out
+}
+
+/// Writes `text` as a JSON string, as serde_json writes it (only `"`, `\\` and
+/// control characters are escaped); without a copy when nothing needs escaping.
+fn json_string(out: &mut String, text: &str) {
+    out.push('"');
+    json_inner(out, text);
+    out.push('"');
+}
+
+/// Writes `text` escaped for the inside of a JSON string. Escaping works
+/// character by character, so parts of a string can be escaped separately.
+fn json_inner(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push_str(text);
+    } else {
+        let quoted = serde_json::to_string(text).unwrap_or_default();
+        out.push_str(&quoted[1..quoted.len() - 1]);
+    }
+}
+
+/// Writes a number in decimal.
+fn push_number(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }

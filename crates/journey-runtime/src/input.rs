@@ -3,11 +3,14 @@
 //! A bad line is an [`InputError`] naming the file, the line and the field. With
 //! rejects allowed, bad lines are set aside as [`Rejected`] and reading goes on.
 
+use std::borrow::{Borrow, Cow};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use journey_plan::{AttrType, Channel, Plan, ScalarType, SegmentPlan};
 use journey_time::Timestamp;
+use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 /// A typed attribute value.
@@ -29,25 +32,42 @@ pub struct Layout {
     /// Each slot's dotted path and type.
     pub slots: Vec<(String, ScalarType)>,
     index: HashMap<String, usize>,
-    tree: BTreeMap<String, AttrType>,
+    tree: BTreeMap<String, Field>,
+}
+
+/// An attribute of a record type, with its slot when it is a scalar.
+#[derive(Clone, Debug)]
+enum Field {
+    Scalar(ScalarType, usize),
+    Record(BTreeMap<String, Field>),
 }
 
 impl Layout {
     /// The layout of a record type.
     pub fn of(tree: &BTreeMap<String, AttrType>) -> Layout {
-        fn walk(tree: &BTreeMap<String, AttrType>, prefix: &str, out: &mut Vec<(String, ScalarType)>) {
+        fn walk(
+            tree: &BTreeMap<String, AttrType>,
+            prefix: &str,
+            out: &mut Vec<(String, ScalarType)>,
+        ) -> BTreeMap<String, Field> {
+            let mut fields = BTreeMap::new();
             for (name, ty) in tree {
                 let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
-                match ty {
-                    AttrType::Scalar(s) => out.push((path, *s)),
-                    AttrType::Record(inner) => walk(inner, &path, out),
-                }
+                let field = match ty {
+                    AttrType::Scalar(s) => {
+                        out.push((path, *s));
+                        Field::Scalar(*s, out.len() - 1)
+                    }
+                    AttrType::Record(inner) => Field::Record(walk(inner, &path, out)),
+                };
+                fields.insert(name.clone(), field);
             }
+            fields
         }
         let mut slots = Vec::new();
-        walk(tree, "", &mut slots);
+        let tree = walk(tree, "", &mut slots);
         let index = slots.iter().enumerate().map(|(i, (p, _))| (p.clone(), i)).collect();
-        Layout { slots, index, tree: tree.clone() }
+        Layout { slots, index, tree }
     }
 
     /// The slot of a path.
@@ -58,41 +78,49 @@ impl Layout {
     /// Reads a JSON object into `values`, checking every attribute against the type.
     /// `field` prefixes the paths in errors (`data.`).
     pub fn read(&self, object: &Map<String, Json>, field: &str, values: &mut [Option<Value>]) -> Result<(), Problem> {
-        self.read_record(&self.tree, object, field, "", values)
+        self.read_record(&self.tree, object, field, &mut String::new(), values)
     }
 
+    /// Reads the attributes of the record at `path` (dotted, empty at the top).
+    /// Strings for errors are only made on errors: this runs for every line.
     fn read_record(
         &self,
-        tree: &BTreeMap<String, AttrType>,
+        tree: &BTreeMap<String, Field>,
         object: &Map<String, Json>,
         field: &str,
-        prefix: &str,
+        path: &mut String,
         values: &mut [Option<Value>],
     ) -> Result<(), Problem> {
         for (name, json) in object {
-            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
-            let shown = format!("{field}{path}");
+            let full = |path: &str| if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            let shown = |path: &str| format!("{field}{}", full(path));
             let Some(ty) = tree.get(name) else {
                 let known: Vec<&str> = tree.keys().map(String::as_str).collect();
                 return Err(Problem::new(
-                    shown,
+                    shown(path),
                     format!("no attribute is declared with this name (declared: {})", known.join(", ")),
                 ));
             };
             match (ty, json) {
-                (_, Json::Null) => self.clear(&path, values),
-                (AttrType::Record(inner), Json::Object(o)) => self.read_record(inner, o, field, &path, values)?,
-                (AttrType::Record(_), other) => {
+                (_, Json::Null) => self.clear(&full(path), values),
+                (Field::Record(inner), Json::Object(o)) => {
+                    let len = path.len();
+                    if len > 0 {
+                        path.push('.');
+                    }
+                    path.push_str(name);
+                    let read = self.read_record(inner, o, field, path, values);
+                    path.truncate(len);
+                    read?;
+                }
+                (Field::Record(_), other) => {
                     return Err(Problem::new(
-                        shown,
+                        shown(path),
                         format!("expected a record (a JSON object), found {}", kind(other)),
                     ));
                 }
-                (AttrType::Scalar(s), json) => {
-                    let value = typed(*s, json).map_err(|m| Problem::new(shown, m))?;
-                    if let Some(&slot) = self.index.get(&path) {
-                        values[slot] = Some(value);
-                    }
+                (Field::Scalar(s, slot), json) => {
+                    values[*slot] = Some(typed(*s, json).map_err(|m| Problem::new(shown(path), m))?);
                 }
             }
         }
@@ -387,8 +415,65 @@ pub struct Profiles {
     /// The profiles, in file order.
     pub list: Vec<Profile>,
     /// Index of each id.
-    pub index: HashMap<Box<str>, u32>,
+    pub index: HashMap<Id, u32>,
 }
+
+/// A profile id as a key of [`Profiles::index`], looked up as a `&str`. Ids of
+/// up to 22 bytes are kept inline: a lookup (one per event) then compares
+/// without following a pointer to a string elsewhere in memory, a cache miss
+/// once there are many profiles.
+#[derive(Clone, Debug)]
+pub struct Id(IdRepr);
+
+#[derive(Clone, Debug)]
+enum IdRepr {
+    Inline(u8, [u8; 22]),
+    Heap(Box<str>),
+}
+
+impl Id {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // The bytes are those of a `&str`, so always valid.
+            IdRepr::Inline(len, bytes) => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
+            IdRepr::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Id {
+    fn from(text: &str) -> Id {
+        let mut bytes = [0; 22];
+        match bytes.get_mut(..text.len()) {
+            Some(inline) => {
+                inline.copy_from_slice(text.as_bytes());
+                Id(IdRepr::Inline(text.len() as u8, bytes))
+            }
+            None => Id(IdRepr::Heap(text.into())),
+        }
+    }
+}
+
+impl Borrow<str> for Id {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Hash for Id {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq for Id {
+    fn eq(&self, other: &Id) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Id {}
 
 /// Reads the profiles file. Bad lines are errors, or rejects when `rejects` is given.
 pub fn read_profiles(
@@ -398,13 +483,16 @@ pub fn read_profiles(
     mut rejects: Option<&mut Vec<Rejected>>,
 ) -> Result<Profiles, InputError> {
     let mut profiles = Profiles::default();
+    let lines = line_count(text);
+    profiles.list.reserve(lines);
+    profiles.index.reserve(lines);
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         match read_profile(catalog, line, &profiles) {
             Ok(profile) => {
-                profiles.index.insert(profile.id.clone(), profiles.list.len() as u32);
+                profiles.index.insert(Id::from(&*profile.id), profiles.list.len() as u32);
                 profiles.list.push(profile);
             }
             Err(problem) => {
@@ -417,6 +505,11 @@ pub fn read_profiles(
         }
     }
     Ok(profiles)
+}
+
+/// The number of lines of `text`, to size the lists once (an upper bound of the records).
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 fn object(line: &str) -> Result<Map<String, Json>, Problem> {
@@ -482,7 +575,7 @@ pub fn read_events(
     text: &str,
     mut rejects: Option<&mut Vec<Rejected>>,
 ) -> Result<Events, InputError> {
-    let mut list = Vec::new();
+    let mut list = Vec::with_capacity(line_count(text));
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -507,32 +600,117 @@ pub fn read_events(
 
 const EVENT_FIELDS: [&str; 8] = ["id", "ts", "profile", "type", "data", "content", "journey", "segment"];
 
+/// An event line whose fields have their usual types (strings, `data` an object):
+/// most lines are read straight into this, without a JSON tree for the line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ts: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    profile: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    data: Option<Map<String, Json>>,
+    #[serde(borrow, default)]
+    content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    journey: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    segment: Option<Cow<'a, str>>,
+}
+
+/// The fields of an event line: an [`Envelope`], or the line's JSON object.
+trait Fields {
+    /// A string field; missing or `null` is `None`, or an error when `required`.
+    fn text(&self, name: &str, required: bool) -> Result<Option<&str>, Problem>;
+    /// The `data` object, if any.
+    fn data(&self) -> Result<Option<&Map<String, Json>>, Problem>;
+}
+
+impl Fields for Map<String, Json> {
+    fn text(&self, name: &str, required: bool) -> Result<Option<&str>, Problem> {
+        string_field(self, name, required)
+    }
+
+    fn data(&self) -> Result<Option<&Map<String, Json>>, Problem> {
+        match self.get("data") {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Object(d)) => Ok(Some(d)),
+            Some(other) => Err(Problem::new("data", format!("expected an object, found {}", kind(other)))),
+        }
+    }
+}
+
+impl Fields for Envelope<'_> {
+    fn text(&self, name: &str, required: bool) -> Result<Option<&str>, Problem> {
+        let value = match name {
+            "ts" => &self.ts,
+            "profile" => &self.profile,
+            "type" => &self.kind,
+            "content" => &self.content,
+            "journey" => &self.journey,
+            "segment" => &self.segment,
+            _ => &None,
+        };
+        match value {
+            Some(text) => Ok(Some(text)),
+            None if required => Err(Problem::new(name, "missing; every line needs it")),
+            None => Ok(None),
+        }
+    }
+
+    fn data(&self) -> Result<Option<&Map<String, Json>>, Problem> {
+        Ok(self.data.as_ref())
+    }
+}
+
 fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
-    let o = object(line)?;
+    // The fast way: an object (a struct would also take an array) that fits the envelope.
+    if line.trim_start().starts_with('{')
+        && let Ok(envelope) = serde_json::from_str::<Envelope>(line)
+    {
+        let id = envelope.id.as_deref().map(Box::from);
+        return typed_event(catalog, profiles, &envelope, id);
+    }
+    // Any other line (not JSON, an unknown or repeated field, a field of another
+    // type) is read as a JSON value: the precise error, or the event when the
+    // line is valid all the same (a numeric `id`, a field the type ignores).
+    let mut o = object(line)?;
     if let Some(unknown) = o.keys().find(|k| !EVENT_FIELDS.contains(&k.as_str())) {
         return Err(Problem::new(
             unknown.as_str(),
             format!("not a field of events (fields: {})", EVENT_FIELDS.join(", ")),
         ));
     }
-    let id = match o.get("id") {
+    // Taken out of the object: the string is kept, not copied.
+    let id = match o.remove("id") {
         None | Some(Json::Null) => None,
-        Some(Json::String(s)) => Some(s.as_str().into()),
+        Some(Json::String(s)) => Some(s.into_boxed_str()),
         Some(Json::Number(n)) => Some(n.to_string().into()),
-        Some(other) => return Err(Problem::new("id", format!("expected a string, found {}", kind(other)))),
+        Some(other) => return Err(Problem::new("id", format!("expected a string, found {}", kind(&other)))),
     };
-    let ts = string_field(&o, "ts", true)?.unwrap_or_default();
+    typed_event(catalog, profiles, &o, id)
+}
+
+/// The event of a line from its fields, checked in a fixed order (the first problem is the one reported).
+fn typed_event(
+    catalog: &Catalog,
+    profiles: &Profiles,
+    o: &impl Fields,
+    id: Option<Box<str>>,
+) -> Result<Event, Problem> {
+    let ts = o.text("ts", true)?.unwrap_or_default();
     let ts = Timestamp::parse(ts).map_err(|e| Problem::new("ts", format!("`{ts}`: {e}")))?.0;
-    let profile_id = string_field(&o, "profile", true)?.unwrap_or_default();
+    let profile_id = o.text("profile", true)?.unwrap_or_default();
     let Some(&profile) = profiles.index.get(profile_id) else {
         return Err(Problem::new("profile", format!("no profile has the id `{profile_id}` in the profiles file")));
     };
-    let kind_name = string_field(&o, "type", true)?.unwrap_or_default();
-    let data = match o.get("data") {
-        None | Some(Json::Null) => None,
-        Some(Json::Object(d)) => Some(d),
-        Some(other) => return Err(Problem::new("data", format!("expected an object, found {}", kind(other)))),
-    };
+    let kind_name = o.text("type", true)?.unwrap_or_default();
+    let data = o.data()?;
     let no_data = |what: &str| -> Result<(), Problem> {
         match data {
             Some(d) if !d.is_empty() => Err(Problem::new("data", format!("{what} events carry no `data`"))),
@@ -548,7 +726,7 @@ fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Even
         EventKind::Trigger { trigger, data: values.into_boxed_slice() }
     } else if let Some((channel, event)) = ChannelEvent::parse(kind_name) {
         no_data("channel")?;
-        let name = string_field(&o, "content", true)?.unwrap_or_default();
+        let name = o.text("content", true)?.unwrap_or_default();
         let Some(content) = catalog.content(name) else {
             return Err(Problem::new("content", format!("no message is named `{name}` in the plan")));
         };
@@ -559,7 +737,7 @@ fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Even
                 format!("`{kind_name}` is a {} event, but `{name}` is a {} message", channel.name(), actual.name()),
             ));
         }
-        let journey = match string_field(&o, "journey", false)? {
+        let journey = match o.text("journey", false)? {
             None => None,
             Some(j) => Some(
                 catalog
@@ -579,7 +757,7 @@ fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Even
         EventKind::ProfileUpdated(changes)
     } else if kind_name == "segment.joined" || kind_name == "segment.left" {
         no_data("segment")?;
-        let name = string_field(&o, "segment", true)?.unwrap_or_default();
+        let name = o.text("segment", true)?.unwrap_or_default();
         let segment = catalog.list_segment(name, "segment")?;
         if kind_name == "segment.joined" { EventKind::SegmentJoined(segment) } else { EventKind::SegmentLeft(segment) }
     } else {

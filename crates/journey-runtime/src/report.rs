@@ -153,7 +153,7 @@ pub struct Metrics {
     pub abuse_reports: u64,
     /// `abuse_reports / deliveries`.
     pub abuse_report_rate: f64,
-    /// Commerce events credited to the journey (journey level: `all` only).
+    /// Commerce events credited to the journey (per channel, step and stage: by last touch).
     pub orders: u64,
     /// Their revenue.
     pub revenue: f64,
@@ -286,6 +286,19 @@ fn metrics<'m>(messages: impl Iterator<Item = &'m Message>) -> Metrics {
     m
 }
 
+/// Sets the e-commerce metrics: `orders` and `revenue`, and the ratios over the
+/// deliveries and the profiles with a delivered message among `messages`.
+fn commerce<'m>(m: &mut Metrics, orders: u64, revenue: f64, messages: impl Iterator<Item = &'m Message>) {
+    let mut recipients: Vec<u32> = messages.filter(|m| m.delivered()).map(|m| m.profile).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    m.orders = orders;
+    m.revenue = round4(revenue);
+    m.average_order_revenue = ratio(revenue, orders as f64);
+    m.order_rate = ratio(orders as f64, m.deliveries as f64);
+    m.revenue_per_recipient = ratio(revenue, recipients.len() as f64);
+}
+
 /// Builds the report of a run.
 pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSummary) -> Report {
     let mut by_journey: Vec<Vec<&Message>> = vec![Vec::new(); plan.journeys.len()];
@@ -298,16 +311,28 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
         .zip(&outcome.journeys)
         .zip(by_journey)
         .map(|((journey, tally), messages)| {
+            // Orders and revenue: the journey's in `all`; per channel, step and stage,
+            // those whose last touch was a message of that channel, step or stage.
             let mut all = metrics(messages.iter().copied());
-            all.orders = tally.orders;
-            all.revenue = round4(tally.revenue);
-            all.average_order_revenue = ratio(tally.revenue, tally.orders as f64);
-            all.order_rate = ratio(tally.orders as f64, all.deliveries as f64);
-            let mut recipients: Vec<u32> = messages.iter().filter(|m| m.delivered()).map(|m| m.profile).collect();
-            recipients.sort_unstable();
-            recipients.dedup();
-            all.revenue_per_recipient = ratio(tally.revenue, recipients.len() as f64);
-            let channel = |c: Channel| metrics(messages.iter().copied().filter(|m| m.channel == c));
+            commerce(&mut all, tally.orders, tally.revenue, messages.iter().copied());
+            let nodes_where = |keep: &dyn Fn(usize) -> bool| -> (u64, f64) {
+                tally
+                    .node_orders
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, _)| keep(*n))
+                    .fold((0, 0.0), |(o, r), (_, (no, nr))| (o + no, r + nr))
+            };
+            let channel_of = |n: usize| match &journey.nodes[n].action {
+                Action::Send { content, .. } => catalog.content(content).map(|c| catalog.channels[c as usize]),
+                _ => None,
+            };
+            let channel = |c: Channel| {
+                let mut m = metrics(messages.iter().copied().filter(|m| m.channel == c));
+                let (orders, revenue) = nodes_where(&|n| channel_of(n) == Some(c));
+                commerce(&mut m, orders, revenue, messages.iter().copied().filter(|m| m.channel == c));
+                m
+            };
             let metrics_of = ChannelMetrics {
                 all,
                 email: channel(Channel::Email),
@@ -330,9 +355,13 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                         node: n as u32,
                         line: node.line,
                         stage: node.stage.clone(),
-                        metrics: content
-                            .is_some()
-                            .then(|| metrics(messages.iter().copied().filter(|m| m.node == n as u32))),
+                        metrics: content.is_some().then(|| {
+                            let sent = || messages.iter().copied().filter(|m| m.node == n as u32);
+                            let mut m = metrics(sent());
+                            let (orders, revenue) = tally.node_orders[n];
+                            commerce(&mut m, orders, revenue, sent());
+                            m
+                        }),
                         content,
                         channel,
                         reached: tally.node_reached[n],
@@ -345,15 +374,13 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                 .stages
                 .iter()
                 .zip(&tally.stage_reached)
-                .map(|(stage, reached)| StageReport {
-                    stage: stage.clone(),
-                    reached: *reached,
-                    metrics: metrics(
-                        messages
-                            .iter()
-                            .copied()
-                            .filter(|m| journey.nodes[m.node as usize].stage.as_deref() == Some(stage.as_str())),
-                    ),
+                .map(|(stage, reached)| {
+                    let in_stage = |n: usize| journey.nodes[n].stage.as_deref() == Some(stage.as_str());
+                    let sent = || messages.iter().copied().filter(|m| in_stage(m.node as usize));
+                    let mut m = metrics(sent());
+                    let (orders, revenue) = nodes_where(&in_stage);
+                    commerce(&mut m, orders, revenue, sent());
+                    StageReport { stage: stage.clone(), reached: *reached, metrics: m }
                 })
                 .collect();
             let goal = journey.goal.as_ref().map(|g| {

@@ -1504,7 +1504,6 @@ fn every_metric_per_channel_step_and_stage() {
     //   unsubscribe 2/8 = 0.25, abuse 1/8 = 0.125.
     //   orders 3 (m3 50 + 30, m1 100), revenue 180, average 60, order rate 3/8 = 0.375,
     //   revenue per recipient 180 / 4 (m1 m3 m4 m5 had a delivered message; m2 none) = 45.
-    // Orders are journey-level: 0 in the channel, step and stage blocks.
     // Goal: reached 2 (m1 m3) of 5 entered = 0.4 < 50%: not met.
     let plan = plan(METRICS_JOURNEY);
     let out = run_with(&plan, &metrics_profiles(), &lines(METRICS_EVENTS), until(METRICS_UNTIL));
@@ -1516,12 +1515,17 @@ fn every_metric_per_channel_step_and_stage() {
     assert_eq!((goal.kind.as_str(), goal.on.as_str()), ("purchase", "Buy"));
     assert_eq!((goal.reached, goal.progress, goal.met), (2, 0.4, Some(false)));
 
+    // Orders by last touch (the last delivered message of the journey before the order):
+    // m3's two orders (80) go to her Mail; m1's (100) to his Note, sent just after his
+    // Text at the same instant. email: 2 orders, 80, average 40, order rate 2/4, per
+    // recipient 80 / 4 (m1 m3 m4 m5 had a delivered Mail) = 20. push: 1 order, 100,
+    // order rate 1/2, per recipient 100 / 2 (m1 m4) = 50. sms: none.
     let email: Shape =
-        ([5, 1, 0, 4, 3, 4, 1, 2, 1, 1, 0], [0.8, 0.2, 0.0, 0.75, 0.25, 0.3333, 0.25, 0.25, 0.0], [0.0, 0.0, 0.0]);
+        ([5, 1, 0, 4, 3, 4, 1, 2, 1, 1, 2], [0.8, 0.2, 0.0, 0.75, 0.25, 0.3333, 0.25, 0.25, 0.5], [80.0, 40.0, 20.0]);
     let sms: Shape =
         ([3, 0, 1, 2, 1, 2, 1, 2, 1, 0, 0], [0.6667, 0.0, 0.3333, 0.5, 0.5, 1.0, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0]);
     let push: Shape =
-        ([3, 1, 0, 2, 1, 1, 0, 0, 0, 0, 0], [0.6667, 0.3333, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0]);
+        ([3, 1, 0, 2, 1, 1, 0, 0, 0, 0, 1], [0.6667, 0.3333, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.5], [100.0, 100.0, 50.0]);
     let all: Shape = (
         [11, 2, 1, 8, 5, 7, 2, 4, 2, 1, 3],
         [0.7273, 0.1818, 0.3333, 0.625, 0.25, 0.4, 0.25, 0.125, 0.375],
@@ -1558,13 +1562,19 @@ fn every_metric_per_channel_step_and_stage() {
     // conversion's messages are the 3 Text and 3 Note: sends 6, bounces 1, undelivered
     // 1, deliveries 4; opened 2 (m4's SMS, m1's push), total_opens 3, clicked 1,
     // total_clicks 2, unsubscribed 1. delivery 4/6 = 0.6667, bounce 1/6 = 0.1667,
-    // undelivered 1/3, open 2/4, click 1/4, clicks/unique opens 1/2, unsubscribe 1/4.
+    // undelivered 1/3, open 2/4, click 1/4, clicks/unique opens 1/2, unsubscribe 1/4;
+    // m1's order by last touch of his Note: 1 order, 100, order rate 1/4, per recipient
+    // 100 / 2 (m1 m4 had a delivered message in the stage) = 50.
     let funnel: Vec<(&str, u64)> = j.stages.iter().map(|s| (s.stage.as_str(), s.reached)).collect();
     assert_eq!(funnel, [("awareness", 5), ("conversion", 3)]);
     assert_eq!(shape(&j.stages[0].metrics), email);
     assert_eq!(
         shape(&j.stages[1].metrics),
-        ([6, 1, 1, 4, 2, 3, 1, 2, 1, 0, 0], [0.6667, 0.1667, 0.3333, 0.5, 0.25, 0.5, 0.25, 0.0, 0.0], [0.0, 0.0, 0.0])
+        (
+            [6, 1, 1, 4, 2, 3, 1, 2, 1, 0, 1],
+            [0.6667, 0.1667, 0.3333, 0.5, 0.25, 0.5, 0.25, 0.0, 0.25],
+            [100.0, 100.0, 50.0]
+        )
     );
 
     // The CSV and the table show rates as percentages.
