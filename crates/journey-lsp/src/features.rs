@@ -757,6 +757,19 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
     let partial = prefix.len() - prefix.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
     let before = &prefix[..prefix.len() - partial];
 
+    // The tokens before the cursor, from the start of the declaration (at most 4 kB
+    // back): a setting or a condition may run over several lines.
+    let tree = &snap.project.parses[file.0 as usize].tree;
+    let decl = tree.decls.iter().find(|d| d.span.start as usize <= offset && offset < d.span.end as usize);
+    let end = offset - partial;
+    let mut from = decl.map_or(line_start, |d| d.span.start as usize).max(end.saturating_sub(4096));
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..end];
+    let lexed = journey_syntax::lex(file, window);
+    let tokens: Vec<(TokenKind, &str)> = lexed.tokens.iter().map(|t| (t.kind, &window[t.span.range()])).collect();
+
     // `profile.`, `trigger.`, `cart.` (in a trigger's `where`), `T.` (in `sum`), `{{profile.`
     if before.ends_with('.') {
         let dotted_len =
@@ -771,7 +784,9 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
                 .and_then(|t| record_at(&p.trigger(t).attributes, rest)),
             name => match p.trigger_named(name) {
                 Some(t) => record_at(&p.trigger(t).attributes, rest),
-                None => where_trigger(p, file, before).and_then(|t| record_at(&p.trigger(t).attributes, &segments)),
+                None => {
+                    where_trigger(p, window, &lexed.tokens).and_then(|t| record_at(&p.trigger(t).attributes, &segments))
+                }
             },
         };
         return record.map(attribute_items).unwrap_or_default();
@@ -782,15 +797,10 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
         return keyword_items(&["profile", "trigger"]);
     }
 
-    let lexed = journey_syntax::lex(file, before);
-    let tokens: Vec<(TokenKind, &str)> = lexed.tokens.iter().map(|t| (t.kind, &before[t.span.range()])).collect();
-    let has = |k: TokenKind| tokens.iter().any(|t| t.0 == k);
-    let last = tokens.last().copied();
-    let prev = tokens.len().checked_sub(2).map(|i| tokens[i]);
-    let Some((kind, word)) = last else {
+    let on_line = lexed.tokens.iter().filter(|t| from + t.span.start as usize >= line_start).count();
+    let back = |n: usize| tokens.len().checked_sub(n + 1).map(|i| tokens[i].0);
+    let Some(&(kind, word)) = tokens.last().filter(|_| on_line > 0) else {
         // Start of a line: the keywords that may begin one here.
-        let tree = &snap.project.parses[file.0 as usize].tree;
-        let decl = tree.decls.iter().find(|d| d.span.start as usize <= offset && offset < d.span.end as usize);
         return match decl.map(|d| &d.kind) {
             None => keyword_items(&TOP_LEVEL),
             Some(DeclKind::Journey(_)) => keyword_items(&JOURNEY_WORDS),
@@ -804,57 +814,77 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
             Some(DeclKind::Profile(_)) => Vec::new(),
         };
     };
+    let prev = back(1);
+    let in_journey = matches!(decl.map(|d| &d.kind), Some(DeclKind::Journey(_)));
+    let events = |p: &Program| {
+        let mut items = keyword_items(&["opened", "clicked", "delivered", "bounced"]);
+        items.extend(trigger_items(p));
+        items
+    };
+    use TokenKind as K;
     match kind {
-        TokenKind::KwSend => content_items(p),
-        TokenKind::KwOn if has(TokenKind::KwStart) || has(TokenKind::KwExit) || has(TokenKind::KwGoal) => {
-            trigger_items(p)
-        }
-        TokenKind::KwOpened | TokenKind::KwClicked | TokenKind::KwDelivered | TokenKind::KwBounced
-            if !has(TokenKind::KwGoal) =>
-        {
+        K::KwSend => content_items(p),
+        K::KwOn if matches!(prev, Some(K::KwStart | K::KwExit)) || back(2) == Some(K::KwGoal) => trigger_items(p),
+        K::KwOpened | K::KwClicked | K::KwDelivered | K::KwBounced if matches!(prev, Some(K::KwIf | K::Not)) => {
             content_items(p)
         }
-        TokenKind::KwSegment if prev.is_some_and(|t| t.0 == TokenKind::KwStart) => segment_items(p),
-        TokenKind::KwExclude | TokenKind::KwSuppress => segment_items(p),
-        TokenKind::In if prev.is_some_and(|t| t.0 == TokenKind::KwProfile) => segment_items(p),
-        TokenKind::LParen if prev.is_some_and(|t| matches!(t.1, "count" | "sum" | "days_since")) => trigger_items(p),
-        TokenKind::KwGoal => keyword_items(&journey_check::ir::GoalKind::NAMES),
-        TokenKind::KwStart => keyword_items(&["on", "segment"]),
-        TokenKind::KwExit if tokens.len() == 1 && journey_at(p, file, offset).is_some() => keyword_items(&["on"]),
-        TokenKind::KwReentry => keyword_items(&["always", "never", "after"]),
-        TokenKind::KwTo => keyword_items(&["profile"]),
-        TokenKind::KwIf => {
-            let mut items = keyword_items(&["not", "opened", "clicked", "delivered", "bounced", "profile"]);
-            items.extend(trigger_items(p));
+        K::KwSegment if prev == Some(K::KwStart) => segment_items(p),
+        K::KwExclude | K::KwSuppress if in_journey => segment_items(p),
+        K::In if prev == Some(K::KwProfile) => segment_items(p),
+        K::LParen if tokens.len() >= 2 && matches!(tokens[tokens.len() - 2].1, "count" | "sum" | "days_since") => {
+            trigger_items(p)
+        }
+        K::KwGoal if in_journey => keyword_items(&journey_check::ir::GoalKind::NAMES),
+        K::KwStart if in_journey => keyword_items(&["on", "segment"]),
+        K::KwExit if in_journey && on_line == 1 => keyword_items(&["on"]),
+        K::KwReentry => keyword_items(&["always", "never", "after"]),
+        K::KwTo => keyword_items(&["profile"]),
+        K::KwIf => {
+            let mut items = keyword_items(&["not", "profile"]);
+            items.extend(events(p));
             items
         }
-        TokenKind::Not if has(TokenKind::KwIf) && tokens.len() == 2 => {
-            let mut items = keyword_items(&["opened", "clicked", "delivered", "bounced"]);
-            items.extend(trigger_items(p));
-            items
-        }
-        TokenKind::KwWhere | TokenKind::And | TokenKind::Or | TokenKind::Not if has(TokenKind::KwWhere) => {
+        K::Not if prev == Some(K::KwIf) => events(p),
+        K::KwWhere | K::And | K::Or | K::Not | K::LParen => {
             let mut items = keyword_items(&["profile", "not", "count", "sum", "days_since"]);
-            if let Some(t) = where_trigger(p, file, before) {
+            if let Some(t) = where_trigger(p, window, &lexed.tokens) {
                 items.extend(attribute_items(&p.trigger(t).attributes));
             }
             items
         }
-        TokenKind::Ident if word == "source" && tokens.len() == 1 => {
+        K::Ident if word == "source" && on_line == 1 => {
             keyword_items(&["custom", "commerce", "interaction", "dataverse", "list"])
         }
-        TokenKind::Ident if word == "status" && tokens.len() == 1 => keyword_items(&["draft", "published", "ready"]),
+        K::Ident if word == "status" && on_line == 1 => keyword_items(&["draft", "published", "ready"]),
         _ => Vec::new(),
     }
 }
 
-/// The trigger whose `where` the end of `before` is in (`start on T where ...`).
-fn where_trigger(p: &Program, file: FileId, before: &str) -> Option<TriggerId> {
-    let lexed = journey_syntax::lex(file, before);
-    let tokens = &lexed.tokens;
+/// The words that begin a setting or a step: a `where` before one of them is over.
+const STATEMENT_STARTS: [TokenKind; 12] = [
+    TokenKind::KwStart,
+    TokenKind::KwGoal,
+    TokenKind::KwExit,
+    TokenKind::KwExclude,
+    TokenKind::KwSuppress,
+    TokenKind::KwAttribution,
+    TokenKind::KwReentry,
+    TokenKind::KwSend,
+    TokenKind::KwWait,
+    TokenKind::KwSplit,
+    TokenKind::KwStage,
+    TokenKind::LBrace,
+];
+
+/// The trigger whose `where` the end of `window` is in (`start on T where ...`,
+/// `count(T where ...`), if the condition is not over.
+fn where_trigger(p: &Program, window: &str, tokens: &[journey_syntax::Token]) -> Option<TriggerId> {
     let w = tokens.iter().rposition(|t| t.kind == TokenKind::KwWhere)?;
+    if tokens[w..].iter().any(|t| STATEMENT_STARTS.contains(&t.kind) || t.kind == TokenKind::RBrace) {
+        return None;
+    }
     let name = tokens.get(w.checked_sub(1)?)?;
-    p.trigger_named(&before[name.span.range()])
+    p.trigger_named(&window[name.span.range()])
 }
 
 // ---------------------------------------------------------------- inlay hints, lenses

@@ -285,6 +285,18 @@ fn completion_after_a_dot_offers_the_attributes_of_the_right_record() {
 }
 
 #[test]
+fn completion_reads_settings_and_conditions_over_several_lines() {
+    assert_eq!(complete("  goal purchase\n    on "), ["AbandonedCart", "PurchaseCompleted"]);
+    assert_eq!(complete("  exit on AbandonedCart\n    where cart."), ["items", "total"]);
+    let and = complete("  exit on AbandonedCart where cart.total > 1\n    and ");
+    assert!(and.contains(&"cart".to_owned()) && and.contains(&"profile".to_owned()), "{and:?}");
+    // a new step ends the condition
+    let after = complete("  exit on AbandonedCart where cart.total > 1\n  send ");
+    assert_eq!(after, ["Reminder", "Second"]);
+    assert!(complete("  wait ").is_empty());
+}
+
+#[test]
 fn completion_offers_keywords_where_a_keyword_fits() {
     let words = complete("  ");
     assert!(words.contains(&"send".to_owned()) && words.contains(&"wait".to_owned()), "{words:?}");
