@@ -26,6 +26,8 @@ pub struct Backend {
     client: Client,
     world: Arc<Mutex<World>>,
     shut_down: Arc<AtomicBool>,
+    /// Whether the client lets the server register a file watcher.
+    can_watch: AtomicBool,
 }
 
 /// Serves the protocol over `input` and `output` until the client sends `exit`.
@@ -59,7 +61,7 @@ fn invalid(message: impl Into<String>) -> Error {
 impl Backend {
     /// A server that sets `shut_down` when the client asks it to shut down.
     pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
-        Backend { client, world: Arc::new(Mutex::new(World::default())), shut_down }
+        Backend { client, world: Arc::new(Mutex::new(World::default())), shut_down, can_watch: AtomicBool::new(false) }
     }
 
     fn world(&self) -> MutexGuard<'_, World> {
@@ -89,6 +91,26 @@ impl Backend {
         let f = snap.file(id);
         let span = Span::new(convert::offset(f, range.start, snap.unit), convert::offset(f, range.end, snap.unit));
         Ok((snap, id, span))
+    }
+
+    /// Re-checks and publishes the projects of the open buffers and of `changed` files.
+    async fn republish(&self, changed: Vec<PathBuf>) {
+        let paths: Vec<PathBuf> = {
+            let world = self.world();
+            let mut seen = Vec::new();
+            let mut paths = Vec::new();
+            for path in world.open_paths().into_iter().chain(changed) {
+                let root = world.project_root(&path);
+                if !seen.contains(&root) {
+                    seen.push(root);
+                    paths.push(path);
+                }
+            }
+            paths
+        };
+        for path in paths {
+            self.publish(path).await;
+        }
     }
 
     /// Checks the project of `path` and publishes the diagnostics of all its files.
@@ -143,6 +165,14 @@ impl LanguageServer for Backend {
             .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
         let unit = if offers_utf8 { ColumnUnit::Utf8 } else { ColumnUnit::Utf16 };
         *self.world() = World::new(workspace_roots(&params), unit);
+        let can_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.can_watch.store(can_watch, Ordering::SeqCst);
         let capabilities = ServerCapabilities {
             position_encoding: Some(if offers_utf8 { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
             text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
@@ -177,6 +207,13 @@ impl LanguageServer for Backend {
                 },
             )),
             code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+            workspace: Some(WorkspaceServerCapabilities {
+                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
             ..ServerCapabilities::default()
         };
         Ok(InitializeResult {
@@ -212,8 +249,43 @@ impl LanguageServer for Backend {
         self.publish(path).await;
     }
 
-    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.can_watch.load(Ordering::SeqCst) {
+            return;
+        }
+        // Files changed outside the editor (a `git checkout`, another tool) update the diagnostics.
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.journey".into()), kind: None }],
+        };
+        let registration = Registration {
+            id: "journey-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(e) = self.client.register_capability(vec![registration]).await {
+            self.client.log_message(MessageType::WARNING, format!("journey: cannot watch files: {e}")).await;
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         self.world().invalidate_all();
+        let changed = params.changes.iter().filter_map(|c| convert::path(&c.uri)).collect();
+        self.republish(changed).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut world = self.world();
+            let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(|f| convert::path(&f.uri)).collect();
+            world.roots.retain(|r| !removed.contains(r));
+            for added in params.event.added.iter().filter_map(|f| convert::path(&f.uri)) {
+                if !world.roots.contains(&added) {
+                    world.roots.push(added);
+                }
+            }
+            world.invalidate_all();
+        }
+        self.republish(Vec::new()).await;
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {

@@ -101,6 +101,13 @@ impl World {
         self.docs.get(path)
     }
 
+    /// The paths of the open buffers, sorted.
+    pub fn open_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.docs.keys().cloned().collect();
+        paths.sort();
+        paths
+    }
+
     /// Opens (or reopens) a buffer.
     pub fn open(&mut self, path: PathBuf, version: i32, text: String) {
         self.invalidate(&path);

@@ -111,3 +111,56 @@ async fn exit_without_shutdown_is_not_clean() {
     editor.notify("exit", Value::Null).await;
     assert!(!editor.server.await.unwrap());
 }
+
+/// A copy of the fixture project in a fresh temporary folder.
+fn scratch_copy(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("journey-lsp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["schema.journey", "recovery.journey"] {
+        std::fs::copy(shop().join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn files_changed_on_disk_update_the_diagnostics_of_open_files() {
+    let dir = scratch_copy("watch");
+    let mut editor = Editor::start();
+    let capabilities = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    editor.initialize_with(&uri_of(&dir), capabilities).await;
+    let recovery = uri_of(&dir.join("recovery.journey"));
+    editor.open(&recovery, &std::fs::read_to_string(dir.join("recovery.journey")).unwrap()).await;
+    assert_eq!(editor.diagnostics(&recovery).await["diagnostics"], json!([]));
+    assert_eq!(editor.requests[0]["method"], "client/registerCapability", "{:?}", editor.requests);
+    assert_eq!(editor.requests[0]["params"]["registrations"][0]["method"], "workspace/didChangeWatchedFiles");
+
+    // another tool renames the trigger in the unopened schema
+    let schema = dir.join("schema.journey");
+    let renamed = std::fs::read_to_string(&schema).unwrap().replace("trigger AbandonedCart", "trigger CartLeft");
+    std::fs::write(&schema, renamed).unwrap();
+    let change = json!({"changes": [{"uri": uri_of(&schema), "type": 2}]});
+    editor.notify("workspace/didChangeWatchedFiles", change).await;
+    let published = editor.diagnostics(&recovery).await;
+    assert!(!published["diagnostics"].as_array().unwrap().is_empty(), "{published}");
+    assert!(editor.stop().await);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn workspace_folders_added_later_are_searched() {
+    let empty = std::env::temp_dir().join(format!("journey-lsp-{}-empty", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut editor = Editor::start();
+    let init = editor.initialize(&uri_of(&empty), json!(null)).await;
+    assert_eq!(init["result"]["capabilities"]["workspace"]["workspaceFolders"]["changeNotifications"], true);
+    let found = editor.request("workspace/symbol", json!({"query": "Recovery"})).await;
+    assert_eq!(found["result"], json!([]));
+    let added = json!({"event": {"added": [{"uri": uri_of(&shop()), "name": "shop"}], "removed": []}});
+    editor.notify("workspace/didChangeWorkspaceFolders", added).await;
+    let found = editor.request("workspace/symbol", json!({"query": "Recovery"})).await;
+    assert_eq!(found["result"][0]["name"], "Recovery", "{found}");
+    assert_eq!(found["result"][0]["containerName"], "shop");
+    assert!(editor.stop().await);
+    std::fs::remove_dir_all(&empty).ok();
+}

@@ -11,7 +11,9 @@ pub struct Editor {
     writer: WriteHalf<DuplexStream>,
     next_id: i64,
     /// Notifications received while waiting for a response.
-    notifications: Vec<Value>,
+    pub notifications: Vec<Value>,
+    /// Requests from the server (each answered with a `null` result).
+    pub requests: Vec<Value>,
     pub server: JoinHandle<bool>,
 }
 
@@ -21,7 +23,14 @@ impl Editor {
         let (server_read, server_write) = tokio::io::split(server);
         let server = tokio::spawn(journey_lsp::serve(server_read, server_write));
         let (reader, writer) = tokio::io::split(client);
-        Editor { reader: BufReader::new(reader), writer, next_id: 0, notifications: Vec::new(), server }
+        Editor {
+            reader: BufReader::new(reader),
+            writer,
+            next_id: 0,
+            notifications: Vec::new(),
+            requests: Vec::new(),
+            server,
+        }
     }
 
     pub async fn send(&mut self, message: Value) {
@@ -30,7 +39,21 @@ impl Editor {
         self.writer.write_all(frame.as_bytes()).await.unwrap();
     }
 
+    /// The next message from the server that is not a request to the client.
     pub async fn receive(&mut self) -> Value {
+        loop {
+            let message = self.read().await;
+            if message.get("id").is_some() && message.get("method").is_some() {
+                let answer = json!({"jsonrpc": "2.0", "id": message["id"].clone(), "result": null});
+                self.send(answer).await;
+                self.requests.push(message);
+                continue;
+            }
+            return message;
+        }
+    }
+
+    async fn read(&mut self) -> Value {
         let mut length = 0;
         loop {
             let mut line = String::new();
@@ -81,10 +104,15 @@ impl Editor {
     }
 
     pub async fn initialize(&mut self, root: &str, encodings: Value) -> Value {
+        self.initialize_with(root, json!({"general": {"positionEncodings": encodings}})).await
+    }
+
+    /// `initialize` with the given client capabilities, then `initialized`.
+    pub async fn initialize_with(&mut self, root: &str, capabilities: Value) -> Value {
         let params = json!({
             "processId": null,
             "rootUri": null,
-            "capabilities": {"general": {"positionEncodings": encodings}},
+            "capabilities": capabilities,
             "workspaceFolders": [{"uri": root, "name": "workspace"}],
         });
         let response = self.request("initialize", params).await;
