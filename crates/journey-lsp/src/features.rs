@@ -31,6 +31,20 @@ use crate::world::Snapshot;
 pub fn symbol_at(snap: &Snapshot, file: FileId, offset: usize) -> Option<(Symbol, Span)> {
     let p = &snap.analysis.program;
     if let Some(u) = p.uses.iter().find(|u| u.loc.file == file && touches(u.loc.span, offset)) {
+        let text = snap.file(file).slice(u.loc.span);
+        if let Symbol::TriggerAttribute(t, path) = &u.symbol
+            && text.starts_with("{{")
+        {
+            // `{{trigger.a.b}}`: the word under the cursor names a prefix of the path.
+            let inner = offset - u.loc.span.start as usize;
+            let word = (1..=path.len()).find(|&i| word_span(text, i).is_some_and(|w| touches(w, inner)))?;
+            let w = word_span(text, word)?;
+            let start = u.loc.span.start;
+            return Some((
+                Symbol::TriggerAttribute(*t, path[..word].to_vec()),
+                Span { start: start + w.start, end: start + w.end },
+            ));
+        }
         return Some((u.symbol.clone(), u.loc.span));
     }
     for (decl, loc) in decls(p) {
@@ -95,16 +109,60 @@ pub fn definition_of(p: &Program, symbol: &Symbol) -> Option<Loc> {
     }
 }
 
-/// Every place `symbol` is written: its declaration (when asked) and its uses.
-pub fn references_of(p: &Program, symbol: &Symbol, include_declaration: bool) -> Vec<Loc> {
+/// Every place `symbol` is written: its declaration (when asked) and its uses,
+/// each narrowed to the name itself.
+///
+/// A `{{trigger.a.b}}` placeholder is one use of the whole path, so the name of
+/// `a` (or `b`) inside it is found by position: the placeholder's words are the
+/// root, then the path.
+pub fn references_of(snap: &Snapshot, symbol: &Symbol, include_declaration: bool) -> Vec<Loc> {
+    let p = &snap.analysis.program;
     let mut out = Vec::new();
     if include_declaration {
         out.extend(definition_of(p, symbol));
     }
-    out.extend(p.uses.iter().filter(|u| &u.symbol == symbol).map(|u| u.loc));
+    for u in &p.uses {
+        let within = match (&u.symbol, symbol) {
+            (Symbol::TriggerAttribute(t, long), Symbol::TriggerAttribute(t2, path)) => {
+                t == t2 && long.len() >= path.len() && long[..path.len()] == path[..]
+            }
+            (a, b) => a == b,
+        };
+        if !within {
+            continue;
+        }
+        let text = snap.file(u.loc.file).slice(u.loc.span);
+        let span = match symbol {
+            Symbol::TriggerAttribute(_, path) if text.starts_with("{{") => word_span(text, path.len()),
+            _ if u.symbol == *symbol => Some(Span::new(0, text.len())),
+            _ => None,
+        };
+        if let Some(span) = span {
+            let start = u.loc.span.start as usize;
+            out.push(Loc { file: u.loc.file, span: Span::new(start + span.start as usize, start + span.end as usize) });
+        }
+    }
     out.sort();
     out.dedup();
     out
+}
+
+/// The span of the `n`th word (`[A-Za-z0-9_]+`) of `text`.
+fn word_span(text: &str, n: usize) -> Option<Span> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        let word = c.is_ascii_alphanumeric() || c == '_';
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push(Span::new(s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    words.get(n).copied()
 }
 
 /// The LSP location of `loc`.
@@ -122,10 +180,7 @@ pub fn definition(snap: &Snapshot, file: FileId, offset: usize) -> Option<Locati
 /// Find references.
 pub fn references(snap: &Snapshot, file: FileId, offset: usize, include_declaration: bool) -> Vec<Location> {
     let Some((symbol, _)) = symbol_at(snap, file, offset) else { return Vec::new() };
-    references_of(&snap.analysis.program, &symbol, include_declaration)
-        .into_iter()
-        .filter_map(|l| location(snap, l))
-        .collect()
+    references_of(snap, &symbol, include_declaration).into_iter().filter_map(|l| location(snap, l)).collect()
 }
 
 /// The words that are never names.
@@ -177,7 +232,7 @@ pub fn rename(snap: &Snapshot, file: FileId, offset: usize, new_name: &str) -> R
         }
     }
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-    for loc in references_of(p, &symbol, true) {
+    for loc in references_of(snap, &symbol, true) {
         if let Some(l) = location(snap, loc) {
             changes.entry(l.uri).or_default().push(TextEdit { range: l.range, new_text: new_name.to_owned() });
         }

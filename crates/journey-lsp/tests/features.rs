@@ -194,6 +194,40 @@ fn rename_edits_every_file_and_refuses_invalid_or_taken_names() {
 }
 
 #[test]
+fn rename_of_a_trigger_attribute_edits_the_word_inside_trigger_placeholders() {
+    let mut w = world();
+    let (snap, id, text) = open(&mut w, &recovery());
+    let placeholder = at(&text, "{{trigger.cart.items}}", 0, 0);
+    // hover and definition on the placeholder
+    let (md, _) = features::hover(&snap, id, placeholder + 16).unwrap();
+    assert!(md.contains("cart.items: int"), "{md}");
+    assert!(features::definition(&snap, id, placeholder + 16).unwrap().uri.as_str().ends_with("schema.journey"));
+    for (offset, new, expected) in [
+        (placeholder + 16, "count", "{{trigger.cart.count}}"),
+        (placeholder + 11, "basket", "{{trigger.basket.items}}"),
+    ] {
+        let edit = features::rename(&snap, id, offset, new).unwrap().unwrap();
+        let changes = edit.changes.unwrap();
+        let here: Vec<_> =
+            changes.iter().filter(|(u, _)| u.as_str().ends_with("recovery.journey")).flat_map(|(_, e)| e).collect();
+        let in_placeholder = here
+            .iter()
+            .find(|e| {
+                let line = text.lines().nth(e.range.start.line as usize).unwrap();
+                line.contains("{{trigger.")
+            })
+            .expect("an edit in the placeholder");
+        let line = text.lines().nth(in_placeholder.range.start.line as usize).unwrap();
+        let (a, b) = (in_placeholder.range.start.character as usize, in_placeholder.range.end.character as usize);
+        let renamed = format!("{}{}{}", &line[..a], in_placeholder.new_text, &line[b..]);
+        assert!(renamed.contains(expected), "{renamed}");
+    }
+    // `cart` is written in the schema, in `where cart.total` and in the placeholder
+    let refs = features::references(&snap, id, placeholder + 11, true);
+    assert_eq!(refs.len(), 3, "{refs:?}");
+}
+
+#[test]
 fn document_symbols_outline_the_file() {
     let mut w = world();
     let (snap, id, _) = open(&mut w, &schema());
