@@ -249,7 +249,9 @@ pub fn hover(snap: &Snapshot, file: FileId, offset: usize) -> Option<(String, Sp
     }
     let text = snap.file(file).text();
     let lexed = journey_syntax::lex(file, text);
-    let token = lexed.tokens.iter().find(|t| touches(t.span, offset) && t.kind != TokenKind::Error)?;
+    let index = lexed.tokens.iter().position(|t| touches(t.span, offset) && t.kind != TokenKind::Error)?;
+    let token = &lexed.tokens[index];
+    let after_colon = index > 0 && lexed.tokens[index - 1].kind == TokenKind::Colon;
     let written = &text[token.span.range()];
     let markdown = match token.kind {
         TokenKind::Duration => {
@@ -268,11 +270,14 @@ pub fn hover(snap: &Snapshot, file: FileId, offset: usize) -> Option<(String, Sp
                 TokenKind::Ident => Some(written),
                 _ => None,
             })?;
-            if let Some(ty) = journey_check::ir::Scalar::from_name(word) {
-                format!("**type** `{}`\n\n{}", ty.name(), scalar_doc(word))
-            } else {
-                let doc = keyword_doc(word)?;
-                format!("**keyword** `{word}`\n\n{doc}")
+            // `email: email`: after a colon, a word is a type; elsewhere, a keyword if it is one.
+            let scalar = journey_check::ir::Scalar::from_name(word);
+            match (scalar, keyword_doc(word)) {
+                (Some(ty), doc) if after_colon || doc.is_none() => {
+                    format!("**type** `{}`\n\n{}", ty.name(), scalar_doc(word))
+                }
+                (_, Some(doc)) => format!("**keyword** `{word}`\n\n{doc}"),
+                _ => return None,
             }
         }
     };
@@ -1075,6 +1080,9 @@ pub fn folding_ranges(snap: &Snapshot, file: FileId) -> Vec<FoldingRange> {
 
 // ---------------------------------------------------------------- semantic tokens
 
+/// The property keys of triggers, messages and segments (names, not keywords, for the lexer).
+const PROPERTY_KEYS: [&str; 6] = ["source", "status", "subject", "body", "text", "title"];
+
 /// The semantic token types, indexed as in [`legend`].
 const TYPES: [SemanticTokenType; 11] = [
     SemanticTokenType::KEYWORD,
@@ -1149,18 +1157,21 @@ pub fn semantic_tokens(snap: &Snapshot, file: FileId) -> Vec<SemanticToken> {
     }
     let lexed = journey_syntax::lex(file, text);
     let mut raw: Vec<(Span, u32, u32)> = Vec::new();
-    for t in &lexed.tokens {
+    for (i, t) in lexed.tokens.iter().enumerate() {
         if let Some(&(ty, m)) = named.get(&t.span.start) {
             raw.push((t.span, ty, m));
             continue;
         }
         use TokenKind as K;
+        let word = &text[t.span.range()];
+        let after_colon = i > 0 && lexed.tokens[i - 1].kind == K::Colon;
         let ty = match t.kind {
+            _ if after_colon && journey_check::ir::Scalar::from_name(word).is_some() => TYPE,
+            K::Ident if PROPERTY_KEYS.contains(&word) => KEYWORD,
             K::String | K::TripleString => STRING,
             K::Number | K::Percent | K::Duration | K::DateTime => NUMBER,
             K::And | K::Or | K::Not | K::In | K::True | K::False => KEYWORD,
             K::EqEq | K::NotEq | K::Lt | K::Le | K::Gt | K::Ge | K::Plus | K::Minus | K::Star | K::Slash => OPERATOR,
-            K::Ident if journey_check::ir::Scalar::from_name(&text[t.span.range()]).is_some() => TYPE,
             k if k.keyword().is_some() => KEYWORD,
             _ => continue,
         };

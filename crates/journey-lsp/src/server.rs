@@ -7,6 +7,7 @@
 //! they come, and out-of-order versions wait for their predecessors
 //! ([`World::change`]).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,6 +29,8 @@ pub struct Backend {
     shut_down: Arc<AtomicBool>,
     /// Whether the client lets the server register a file watcher.
     can_watch: AtomicBool,
+    /// The diagnostics last published for each file.
+    published: Mutex<HashMap<Uri, Vec<Diagnostic>>>,
 }
 
 /// Serves the protocol over `input` and `output` until the client sends `exit`.
@@ -61,7 +64,13 @@ fn invalid(message: impl Into<String>) -> Error {
 impl Backend {
     /// A server that sets `shut_down` when the client asks it to shut down.
     pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
-        Backend { client, world: Arc::new(Mutex::new(World::default())), shut_down, can_watch: AtomicBool::new(false) }
+        Backend {
+            client,
+            world: Arc::new(Mutex::new(World::default())),
+            shut_down,
+            can_watch: AtomicBool::new(false),
+            published: Mutex::default(),
+        }
     }
 
     fn world(&self) -> MutexGuard<'_, World> {
@@ -139,6 +148,20 @@ impl Backend {
             batches
         }));
         let Ok(batches) = batches else { return };
+        // The file itself is always published (with its new version); the other
+        // files of the project only when their diagnostics changed.
+        let own = convert::uri(&path);
+        let batches: Vec<_> = {
+            let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
+            batches
+                .into_iter()
+                .filter(|(uri, diagnostics, _)| {
+                    let same = published.get(uri) == Some(diagnostics);
+                    published.insert(uri.clone(), diagnostics.clone());
+                    !same || own.as_ref() == Some(uri)
+                })
+                .collect()
+        };
         for (uri, diagnostics, version) in batches {
             self.client.publish_diagnostics(uri, diagnostics, version).await;
         }

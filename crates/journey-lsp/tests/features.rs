@@ -389,19 +389,7 @@ fn folding_ranges_cover_declarations_and_blocks() {
 fn semantic_tokens_classify_names_by_what_they_refer_to() {
     let mut w = world();
     let (snap, id, text) = open(&mut w, &recovery());
-    let tokens = features::semantic_tokens(&snap, id);
-    // decode to absolute positions
-    let (mut line, mut col) = (0u32, 0u32);
-    let mut absolute = Vec::new();
-    for t in &tokens {
-        if t.delta_line > 0 {
-            line += t.delta_line;
-            col = t.delta_start;
-        } else {
-            col += t.delta_start;
-        }
-        absolute.push((line, col, t.length, t.token_type, t.token_modifiers_bitset));
-    }
+    let absolute = decode(&features::semantic_tokens(&snap, id));
     // the doc comment first: a comment with the documentation modifier
     assert_eq!(absolute[0], (0, 0, "/// The first reminder.".len() as u32, 3, 2));
     let legend = features::legend();
@@ -418,6 +406,37 @@ fn semantic_tokens_classify_names_by_what_they_refer_to() {
     assert_eq!(kind_at("Recovery"), "function");
     assert_eq!(kind_at("1d"), "number");
     assert_eq!(kind_at("\"Still there?\""), "string");
+    assert_eq!(kind_at("subject"), "keyword");
+
+    // `email: email`: a property, then a type; a block comment is cut at each line
+    let (snap, id, text) = open(&mut w, &schema());
+    let tokens = decode(&features::semantic_tokens(&snap, id));
+    let line = text.lines().position(|l| l == "  email: email").unwrap() as u32;
+    let on_line: Vec<_> = tokens.iter().filter(|t| t.0 == line).map(|t| (t.1, t.2, t.3)).collect();
+    assert_eq!(on_line, [(2, 5, 9), (9, 5, 10)]); // property, type
+    let (md, _) = features::hover(&snap, id, at(&text, "email: email", 0, 8)).unwrap();
+    assert!(md.starts_with("**type** `email`"), "{md}");
+    w.open(schema(), 1, format!("/* one\n two */\n{text}"));
+    let (snap, id, _) = open(&mut w, &schema());
+    let tokens = decode(&features::semantic_tokens(&snap, id));
+    assert_eq!(tokens[0], (0, 0, 6, 3, 0));
+    assert_eq!(tokens[1], (1, 0, 7, 3, 0));
+}
+
+/// Semantic tokens as (line, column, length, type, modifiers).
+fn decode(tokens: &[tower_lsp_server::ls_types::SemanticToken]) -> Vec<(u32, u32, u32, u32, u32)> {
+    let (mut line, mut col) = (0u32, 0u32);
+    let mut absolute = Vec::new();
+    for t in tokens {
+        if t.delta_line > 0 {
+            line += t.delta_line;
+            col = t.delta_start;
+        } else {
+            col += t.delta_start;
+        }
+        absolute.push((line, col, t.length, t.token_type, t.token_modifiers_bitset));
+    }
+    absolute
 }
 
 #[test]

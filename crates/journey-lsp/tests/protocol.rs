@@ -164,3 +164,34 @@ async fn workspace_folders_added_later_are_searched() {
     assert!(editor.stop().await);
     std::fs::remove_dir_all(&empty).ok();
 }
+
+#[tokio::test]
+async fn other_files_are_published_again_only_when_their_diagnostics_change() {
+    let mut editor = Editor::start();
+    editor.initialize(&uri_of(&shop()), json!(null)).await;
+    let (uri, text) = recovery();
+    let schema = uri_of(&shop().join("schema.journey"));
+    editor.open(&uri, &text).await;
+    editor.diagnostics(&uri).await;
+    assert_eq!(editor.diagnostics(&schema).await["diagnostics"], json!([]));
+    let mut version = 1;
+    let mut change = async |editor: &mut Editor, text: &str| {
+        version += 1;
+        let change = json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]});
+        editor.notify("textDocument/didChange", change).await;
+        assert_eq!(editor.diagnostics(&uri).await["version"], version);
+    };
+    // `PurchaseCompleted` no longer used: the schema gets a warning
+    let unused = text.replace("goal purchase on PurchaseCompleted target 50%\n  exit on PurchaseCompleted\n", "");
+    change(&mut editor, &unused).await;
+    let warned = editor.diagnostics(&schema).await;
+    assert_eq!(warned["diagnostics"][0]["severity"], 2, "{warned}");
+    change(&mut editor, &text).await;
+    assert_eq!(editor.diagnostics(&schema).await["diagnostics"], json!([]));
+    // edits that change nothing for the schema do not publish it
+    change(&mut editor, &format!("{text}\n")).await;
+    change(&mut editor, &text).await;
+    let schema_again = editor.notifications.iter().any(|n| n["params"]["uri"] == schema.as_str());
+    assert!(!schema_again, "{:?}", editor.notifications);
+    assert!(editor.stop().await);
+}
