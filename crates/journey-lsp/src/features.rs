@@ -380,6 +380,21 @@ pub fn keyword_doc(word: &str) -> Option<&'static str> {
         "count" => "`count(T [where C] within D)`: how many such events the profile caused in the window.",
         "sum" => "`sum(T.attr [where C] within D)`: the sum of an attribute over such events in the window.",
         "days_since" => "`days_since(T [where C])`: days since the latest such event.",
+        "custom" => {
+            "`source custom`: events sent by the company's own systems (the default); as a goal type, a custom metric."
+        }
+        "commerce" => "`source commerce`: store orders; the trigger must have `revenue: money`.",
+        "interaction" => "`source interaction`: interactions recorded by the platform.",
+        "dataverse" => "`source dataverse`: changes of records; never a goal.",
+        "list" => "`source list`: the segment's members come from the data, not from a rule.",
+        "draft" => "`status draft` (the default): not ready to publish.",
+        "published" => "`status published`: a trigger that journeys may use when published.",
+        "ready" => "`status ready`: a message that journeys may send when published.",
+        "purchase" => "A goal type: drive a purchase.",
+        "engage" => "A goal type: engage customers (an event registration...).",
+        "loyalty" => "A goal type: increase loyalty.",
+        "onboard" => "A goal type: onboard new people.",
+        "notify" => "A goal type: a notification, measured by opens (`goal notify opened`) or clicks.",
         _ => return None,
     })
 }
@@ -747,25 +762,39 @@ fn content_items(p: &Program) -> Vec<CompletionItem> {
 }
 
 fn trigger_items(p: &Program) -> Vec<CompletionItem> {
-    p.triggers
-        .iter()
-        .map(|t| {
+    (0..p.triggers.len())
+        .map(|i| {
+            let t = &p.triggers[i];
             let detail = format!(
                 "trigger · source {} · {}",
                 t.source.keyword(),
                 if t.published { "published" } else { "draft" }
             );
-            item(&t.name, CompletionItemKind::EVENT, detail, t.docs.clone())
+            let doc = describe(p, &Symbol::Decl(DeclRef::Trigger(TriggerId(i as u32))));
+            item(&t.name, CompletionItemKind::EVENT, detail, Some(doc))
         })
         .collect()
 }
 
 fn segment_items(p: &Program) -> Vec<CompletionItem> {
-    p.segments.iter().map(|s| item(&s.name, CompletionItemKind::CLASS, "segment", s.docs.clone())).collect()
+    (0..p.segments.len())
+        .map(|i| {
+            let doc = describe(p, &Symbol::Decl(DeclRef::Segment(journey_check::ir::SegmentId(i as u32))));
+            item(&p.segments[i].name, CompletionItemKind::CLASS, "segment", Some(doc))
+        })
+        .collect()
 }
 
 fn attribute_items(record: &Record) -> Vec<CompletionItem> {
-    record.fields.iter().map(|f| item(&f.name, CompletionItemKind::FIELD, type_name(&f.ty), f.docs.clone())).collect()
+    record
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = type_name(&f.ty);
+            let doc = with_docs(format!("`{}: {ty}`", f.name), &f.docs);
+            item(&f.name, CompletionItemKind::FIELD, ty, Some(doc))
+        })
+        .collect()
 }
 
 fn keyword_items(words: &[&str]) -> Vec<CompletionItem> {

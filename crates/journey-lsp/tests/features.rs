@@ -287,12 +287,21 @@ fn code_actions_apply_the_checkers_fixes() {
 
 /// Completion at the end of `line`, inserted before the journey's `exit on` line.
 fn complete(line: &str) -> Vec<String> {
+    let items = complete_items(line);
+    assert!(
+        items.iter().all(|i| i.detail.is_some() && i.documentation.is_some()),
+        "every item has a detail and documentation: {items:?}"
+    );
+    labels(&items)
+}
+
+fn complete_items(line: &str) -> Vec<tower_lsp_server::ls_types::CompletionItem> {
     let mut w = world();
     let original = std::fs::read_to_string(recovery()).unwrap();
     let text = original.replacen("  exit on PurchaseCompleted", &format!("{line}\n  exit on PurchaseCompleted"), 1);
     w.open(recovery(), 1, text.clone());
     let (snap, id, _) = open(&mut w, &recovery());
-    labels(&features::completion(&snap, id, at(&text, &format!("{line}\n  exit on"), 0, line.len())))
+    features::completion(&snap, id, at(&text, &format!("{line}\n  exit on"), 0, line.len()))
 }
 
 #[test]
@@ -336,6 +345,7 @@ fn completion_offers_keywords_where_a_keyword_fits() {
     assert!(words.contains(&"send".to_owned()) && words.contains(&"wait".to_owned()), "{words:?}");
     assert!(!words.contains(&"journey".to_owned()));
     assert_eq!(complete("  reentry "), ["after", "always", "never"]);
+    assert_eq!(complete("  goal "), ["custom", "engage", "loyalty", "notify", "onboard", "purchase"]);
     // at the top level: the declarations
     let mut w = world();
     let text = std::fs::read_to_string(recovery()).unwrap() + "\n";
