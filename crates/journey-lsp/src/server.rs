@@ -1,11 +1,15 @@
 //! The protocol side: capabilities, and each request or notification turned
 //! into a call of [`crate::features`] on the checked project of the file.
 //!
-//! Handlers may run concurrently (the framework polls several at once), so the
-//! state is one [`World`] behind a mutex, and every handler does its work on it
-//! without awaiting while it holds the lock: edits are applied in the order
-//! they come, and out-of-order versions wait for their predecessors
-//! ([`World::change`]).
+//! Handlers may run concurrently: the framework reads messages in order and
+//! polls up to four handlers at once. Edits must still apply in the order they
+//! were sent, so the state is one [`World`] behind a mutex and every
+//! notification handler changes it *before its first await*: the framework
+//! starts handlers in arrival order (its queue of ready futures is first in,
+//! first out), so the first poll of each `didChange`, and with it the edit,
+//! happens in the order the client sent them. Requests read the checked project
+//! of the moment and never hold the lock across an await. A version that is
+//! not newer than the buffer's is ignored ([`World::change`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;

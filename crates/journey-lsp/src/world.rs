@@ -15,7 +15,7 @@
 //!
 //! Unopened files are read from disk; an open buffer overrides its file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -30,8 +30,6 @@ pub struct Doc {
     pub version: i32,
     /// Its text, with every change applied so far.
     pub text: String,
-    /// Changes that came ahead of a missing earlier version, by version.
-    pending: BTreeMap<i32, Vec<TextDocumentContentChangeEvent>>,
 }
 
 /// A checked project: its files (open buffers over disk), their check, and the
@@ -82,10 +80,8 @@ impl Default for World {
 /// What happened to a change sent by the client.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Applied {
-    /// Applied (with any changes that were waiting for it).
+    /// Applied.
     Yes,
-    /// Kept until the versions before it arrive.
-    Pending,
     /// Ignored: the buffer is not open, or the version is not newer.
     Stale,
 }
@@ -111,7 +107,7 @@ impl World {
     /// Opens (or reopens) a buffer.
     pub fn open(&mut self, path: PathBuf, version: i32, text: String) {
         self.invalidate(&path);
-        self.docs.insert(path, Doc { version, text, pending: BTreeMap::new() });
+        self.docs.insert(path, Doc { version, text });
     }
 
     /// Closes a buffer: the file is read from disk again.
@@ -122,27 +118,18 @@ impl World {
 
     /// Applies the changes of `version` to the buffer at `path`, in order.
     ///
-    /// Changes are applied in version order, whatever order they arrive in: a
-    /// change whose predecessor (`version - 1`) has not been applied yet waits
-    /// for it, unless it replaces the whole text.
+    /// Changes are applied in the order they arrive, which is the order the
+    /// client sent them (see [`crate::server`]). Versions only grow, but not
+    /// always by one (Neovim sends its `changedtick`), so any newer version is
+    /// applied and a version that is not newer than the buffer's is ignored.
     pub fn change(&mut self, path: &Path, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Applied {
         let unit = self.unit;
         let Some(doc) = self.docs.get_mut(path) else { return Applied::Stale };
         if version <= doc.version {
             return Applied::Stale;
         }
-        let full = changes.iter().any(|c| c.range.is_none());
-        if version != doc.version + 1 && !full {
-            doc.pending.insert(version, changes);
-            return Applied::Pending;
-        }
         apply(&mut doc.text, &changes, unit);
         doc.version = version;
-        doc.pending.retain(|&v, _| v > version);
-        while let Some(next) = doc.pending.remove(&(doc.version + 1)) {
-            apply(&mut doc.text, &next, unit);
-            doc.version += 1;
-        }
         self.invalidate(path);
         Applied::Yes
     }

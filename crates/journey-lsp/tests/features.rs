@@ -472,20 +472,26 @@ fn change(range: Option<((u32, u32), (u32, u32))>, text: &str) -> TextDocumentCo
 }
 
 #[test]
-fn edits_apply_in_version_order_whatever_order_they_arrive_in() {
+fn edits_apply_in_order_and_stale_versions_are_ignored() {
     let mut w = world();
     let path = shop().join("scratch.journey");
     w.open(path.clone(), 1, "abc\n".into());
-    // version 3 comes before version 2: it waits
-    assert_eq!(w.change(&path, 3, vec![change(Some(((0, 2), (0, 2))), "Z")]), Applied::Pending);
-    assert_eq!(w.doc(&path).unwrap().text, "abc\n");
     assert_eq!(w.change(&path, 2, vec![change(Some(((0, 0), (0, 0))), "X")]), Applied::Yes);
-    assert_eq!(w.doc(&path).unwrap().text, "XaZbc\n");
-    assert_eq!(w.doc(&path).unwrap().version, 3);
-    assert_eq!(w.change(&path, 3, vec![change(None, "stale")]), Applied::Stale);
-    // a full-text change applies at once
-    assert_eq!(w.change(&path, 7, vec![change(None, "new\n")]), Applied::Yes);
+    // several changes of one version apply in order, each on the result of the last
+    let two = vec![change(Some(((0, 1), (0, 2))), "Y"), change(Some(((0, 0), (0, 1))), "")];
+    assert_eq!(w.change(&path, 3, two), Applied::Yes);
+    assert_eq!(w.doc(&path).unwrap().text, "Ybc\n");
+    // versions may jump (Neovim sends its changedtick)
+    assert_eq!(w.change(&path, 17, vec![change(Some(((0, 3), (0, 3))), "!")]), Applied::Yes);
+    assert_eq!(w.doc(&path).unwrap().text, "Ybc!\n");
+    assert_eq!(w.change(&path, 17, vec![change(None, "stale")]), Applied::Stale);
+    assert_eq!(w.change(&path, 4, vec![change(None, "stale")]), Applied::Stale);
+    assert_eq!(w.doc(&path).unwrap().version, 17);
+    // a full-text change replaces everything
+    assert_eq!(w.change(&path, 18, vec![change(None, "new\n")]), Applied::Yes);
     assert_eq!(w.doc(&path).unwrap().text, "new\n");
+    // a buffer that is not open is not changed
+    assert_eq!(w.change(&shop().join("closed.journey"), 2, vec![change(None, "x")]), Applied::Stale);
 }
 
 #[test]

@@ -195,3 +195,39 @@ async fn other_files_are_published_again_only_when_their_diagnostics_change() {
     assert!(!schema_again, "{:?}", editor.notifications);
     assert!(editor.stop().await);
 }
+
+#[tokio::test]
+async fn keystrokes_sent_without_waiting_apply_in_order() {
+    let mut editor = Editor::start();
+    editor.initialize(&uri_of(&shop()), json!(null)).await;
+    let (uri, text) = recovery();
+    editor.open(&uri, &text).await;
+    editor.diagnostics(&uri).await;
+    // type a new step, one character a notification, before the first `send`
+    let line = text.lines().position(|l| l.starts_with("  send Reminder")).unwrap();
+    let typed = "  wait 1d\n";
+    for (k, c) in typed.chars().enumerate() {
+        let at = json!({"line": line, "character": k});
+        let change = json!({
+            "textDocument": {"uri": uri, "version": k + 2},
+            "contentChanges": [{"range": {"start": at, "end": at}, "text": c.to_string()}],
+        });
+        editor.notify("textDocument/didChange", change).await;
+    }
+    let last = typed.len() + 1;
+    let published = loop {
+        let published = editor.diagnostics(&uri).await;
+        if published["version"] == last {
+            break published;
+        }
+    };
+    assert_eq!(published["diagnostics"], json!([]));
+    let hover = editor
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 3}}),
+        )
+        .await;
+    assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("`wait DURATION`"), "{hover}");
+    assert!(editor.stop().await);
+}
