@@ -118,12 +118,7 @@ async fn run() {
     let mut hovers = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
-        editor
-            .request(
-                "textDocument/hover",
-                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 9}}),
-            )
-            .await;
+        editor.hover(&uri, line, 9).await;
         hovers.push(t.elapsed());
     }
     summary("hover", hovers);

@@ -66,12 +66,7 @@ async fn utf8_is_used_when_the_client_offers_it() {
     editor.open(&uri, &text).await;
     editor.diagnostics(&uri).await;
     let line = text.lines().position(|l| l.starts_with("/* é */")).unwrap();
-    let hover = editor
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 16}}),
-        )
-        .await;
+    let hover = editor.hover(&uri, line, 16).await;
     assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("email Reminder"), "{hover}");
     assert_eq!(hover["result"]["range"]["start"]["character"], 15);
     assert!(editor.stop().await);
@@ -222,12 +217,7 @@ async fn keystrokes_sent_without_waiting_apply_in_order() {
         }
     };
     assert_eq!(published["diagnostics"], json!([]));
-    let hover = editor
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 3}}),
-        )
-        .await;
+    let hover = editor.hover(&uri, line, 3).await;
     assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("`wait DURATION`"), "{hover}");
     assert!(editor.stop().await);
 }

@@ -125,6 +125,12 @@ impl Editor {
         self.notify("textDocument/didOpen", json!({ "textDocument": item })).await;
     }
 
+    /// `textDocument/hover` at `line`, `character` of `uri`: the whole response.
+    pub async fn hover(&mut self, uri: &str, line: usize, character: usize) -> Value {
+        let position = json!({"line": line, "character": character});
+        self.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": position})).await
+    }
+
     /// `shutdown` then `exit`: what [`journey_lsp::serve`] returned.
     pub async fn stop(mut self) -> bool {
         let response = self.request("shutdown", Value::Null).await;
