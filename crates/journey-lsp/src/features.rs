@@ -183,6 +183,22 @@ pub fn references(snap: &Snapshot, file: FileId, offset: usize, include_declarat
     references_of(snap, &symbol, include_declaration).into_iter().filter_map(|l| location(snap, l)).collect()
 }
 
+/// Document highlights: the places of the file where the name under `offset`
+/// is written (its declaration marked as written, the uses as read).
+pub fn highlights(snap: &Snapshot, file: FileId, offset: usize) -> Vec<DocumentHighlight> {
+    let Some((symbol, _)) = symbol_at(snap, file, offset) else { return Vec::new() };
+    let declared = definition_of(&snap.analysis.program, &symbol);
+    let f = snap.file(file);
+    references_of(snap, &symbol, true)
+        .into_iter()
+        .filter(|l| l.file == file)
+        .map(|l| DocumentHighlight {
+            range: range(f, l.span, snap.unit),
+            kind: Some(if Some(l) == declared { DocumentHighlightKind::WRITE } else { DocumentHighlightKind::READ }),
+        })
+        .collect()
+}
+
 /// The words that are never names.
 const RESERVED: [&str; 6] = ["and", "or", "not", "in", "true", "false"];
 

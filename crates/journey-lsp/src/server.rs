@@ -215,6 +215,7 @@ impl LanguageServer for Backend {
             }),
             definition_provider: Some(OneOf::Left(true)),
             references_provider: Some(OneOf::Left(true)),
+            document_highlight_provider: Some(OneOf::Left(true)),
             rename_provider: Some(OneOf::Right(RenameOptions {
                 prepare_provider: Some(true),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -343,6 +344,13 @@ impl LanguageServer for Backend {
         guard(|| {
             let (snap, id, offset) = self.at(&params.text_document_position)?;
             Ok(Some(features::references(&snap, id, offset, params.context.include_declaration)))
+        })
+    }
+
+    async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+        guard(|| {
+            let (snap, id, offset) = self.at(&params.text_document_position_params)?;
+            Ok(Some(features::highlights(&snap, id, offset)))
         })
     }
 

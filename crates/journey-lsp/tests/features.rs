@@ -171,6 +171,18 @@ fn references_list_the_declaration_and_every_use() {
 }
 
 #[test]
+fn highlights_mark_the_declaration_and_the_uses_in_the_file() {
+    let mut w = world();
+    let (snap, id, text) = open(&mut w, &recovery());
+    let highlights = features::highlights(&snap, id, at(&text, "Reminder", 1, 0));
+    let kinds: Vec<_> = highlights.iter().map(|h| h.kind.unwrap()).collect();
+    use tower_lsp_server::ls_types::DocumentHighlightKind as K;
+    assert_eq!(kinds, [K::WRITE, K::READ, K::READ]); // `email Reminder`, `send Reminder`, `opened Reminder`
+    // a trigger declared in the other file: only its uses here
+    assert_eq!(features::highlights(&snap, id, at(&text, "PurchaseCompleted", 0, 0)).len(), 2);
+}
+
+#[test]
 fn rename_edits_every_file_and_refuses_invalid_or_taken_names() {
     let mut w = world();
     let (snap, id, text) = open(&mut w, &recovery());
