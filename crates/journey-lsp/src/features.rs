@@ -15,10 +15,10 @@ use journey_syntax::{CommentKind, TokenKind};
 use journey_time::format_duration;
 use smol_str::SmolStr;
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeLens, Command, CompletionItem, CompletionItemKind, DocumentSymbol, Documentation,
-    FoldingRange, FoldingRangeKind, InlayHint, InlayHintKind, InlayHintLabel, Location, MarkupContent, MarkupKind,
-    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend, SymbolKind, TextEdit, Uri,
-    WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeLens, Command, CompletionItem, CompletionItemKind, DocumentHighlight,
+    DocumentHighlightKind, DocumentSymbol, Documentation, FoldingRange, FoldingRangeKind, InlayHint, InlayHintKind,
+    InlayHintLabel, Location, MarkupContent, MarkupKind, SemanticToken, SemanticTokenModifier, SemanticTokenType,
+    SemanticTokensLegend, SymbolKind, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::convert::{self, range, uri};
