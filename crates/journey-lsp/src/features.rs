@@ -940,6 +940,8 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
             trigger_items(p)
         }
         K::KwGoal if in_journey => keyword_items(&journey_check::ir::GoalKind::NAMES),
+        K::Ident if prev == Some(K::KwGoal) && word == "notify" => keyword_items(&["opened", "clicked"]),
+        K::Ident if prev == Some(K::KwGoal) => keyword_items(&["on"]),
         K::KwStart if in_journey => keyword_items(&["on", "segment"]),
         K::KwExit if in_journey && on_line == 1 => keyword_items(&["on"]),
         K::KwReentry => keyword_items(&["always", "never", "after"]),

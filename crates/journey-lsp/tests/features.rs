@@ -358,6 +358,8 @@ fn completion_offers_keywords_where_a_keyword_fits() {
     assert!(!words.contains(&"journey".to_owned()));
     assert_eq!(complete("  reentry "), ["after", "always", "never"]);
     assert_eq!(complete("  goal "), ["custom", "engage", "loyalty", "notify", "onboard", "purchase"]);
+    assert_eq!(complete("  goal purchase "), ["on"]);
+    assert_eq!(complete("  goal notify "), ["clicked", "opened"]);
     // at the top level: the declarations
     let mut w = world();
     let text = std::fs::read_to_string(recovery()).unwrap() + "\n";
