@@ -1184,8 +1184,9 @@ fn attribute_decls(record: &Record, file: FileId, out: &mut HashMap<u32, (u32, u
     }
 }
 
-/// Semantic tokens of `file`, encoded as LSP wants them (relative, one per line).
-pub fn semantic_tokens(snap: &Snapshot, file: FileId) -> Vec<SemanticToken> {
+/// Semantic tokens of `file` (of the tokens that start in `within`, when
+/// given), encoded as LSP wants them: relative, one per line.
+pub fn semantic_tokens(snap: &Snapshot, file: FileId, within: Option<Span>) -> Vec<SemanticToken> {
     let p = &snap.analysis.program;
     let f = snap.file(file);
     let text = f.text();
@@ -1228,6 +1229,9 @@ pub fn semantic_tokens(snap: &Snapshot, file: FileId) -> Vec<SemanticToken> {
         raw.push((c.span, COMMENT, if c.kind == CommentKind::Doc { DOCUMENTATION } else { 0 }));
     }
     raw.sort_by_key(|r| r.0.start);
+    if let Some(w) = within {
+        raw.retain(|r| r.0.start >= w.start && r.0.start < w.end.max(w.start + 1));
+    }
     let mut out = Vec::new();
     let (mut prev_line, mut prev_col) = (0u32, 0u32);
     for (span, ty, modifiers) in raw {

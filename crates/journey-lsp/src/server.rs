@@ -230,7 +230,7 @@ impl LanguageServer for Backend {
                 SemanticTokensOptions {
                     legend: features::legend(),
                     full: Some(SemanticTokensFullOptions::Bool(true)),
-                    range: None,
+                    range: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 },
             )),
@@ -445,7 +445,20 @@ impl LanguageServer for Backend {
             let (snap, id) = self.file(&params.text_document.uri)?;
             Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
                 result_id: None,
-                data: features::semantic_tokens(&snap, id),
+                data: features::semantic_tokens(&snap, id, None),
+            })))
+        })
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        guard(|| {
+            let (snap, id, span) = self.span(&params.text_document.uri, params.range)?;
+            Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: features::semantic_tokens(&snap, id, Some(span)),
             })))
         })
     }

@@ -413,7 +413,7 @@ fn folding_ranges_cover_declarations_and_blocks() {
 fn semantic_tokens_classify_names_by_what_they_refer_to() {
     let mut w = world();
     let (snap, id, text) = open(&mut w, &recovery());
-    let absolute = decode(&features::semantic_tokens(&snap, id));
+    let absolute = decode(&features::semantic_tokens(&snap, id, None));
     // the doc comment first: a comment with the documentation modifier
     assert_eq!(absolute[0], (0, 0, "/// The first reminder.".len() as u32, 3, 2));
     let legend = features::legend();
@@ -434,7 +434,7 @@ fn semantic_tokens_classify_names_by_what_they_refer_to() {
 
     // `email: email`: a property, then a type; a block comment is cut at each line
     let (snap, id, text) = open(&mut w, &schema());
-    let tokens = decode(&features::semantic_tokens(&snap, id));
+    let tokens = decode(&features::semantic_tokens(&snap, id, None));
     let line = text.lines().position(|l| l == "  email: email").unwrap() as u32;
     let on_line: Vec<_> = tokens.iter().filter(|t| t.0 == line).map(|t| (t.1, t.2, t.3)).collect();
     assert_eq!(on_line, [(2, 5, 9), (9, 5, 10)]); // property, type
@@ -442,9 +442,19 @@ fn semantic_tokens_classify_names_by_what_they_refer_to() {
     assert!(md.starts_with("**type** `email`"), "{md}");
     w.open(schema(), 1, format!("/* one\n two */\n{text}"));
     let (snap, id, _) = open(&mut w, &schema());
-    let tokens = decode(&features::semantic_tokens(&snap, id));
+    let tokens = decode(&features::semantic_tokens(&snap, id, None));
     assert_eq!(tokens[0], (0, 0, 6, 3, 0));
     assert_eq!(tokens[1], (1, 0, 7, 3, 0));
+    // a range: the same tokens, still counted from the start of the file
+    let text = snap.file(id).text();
+    let from = at(text, "trigger AbandonedCart", 0, 0);
+    let to = at(text, "trigger PurchaseCompleted", 0, 0);
+    let ranged = decode(&features::semantic_tokens(&snap, id, Some(Span::new(from, to))));
+    let expected: Vec<_> =
+        tokens.iter().copied().filter(|t| t.0 >= ranged[0].0 && t.0 <= ranged[ranged.len() - 1].0).collect();
+    assert_eq!(ranged, expected);
+    let first_line = text[..from].matches('\n').count() as u32;
+    assert_eq!(ranged[0].0, first_line);
 }
 
 /// Semantic tokens as (line, column, length, type, modifiers).

@@ -52,7 +52,7 @@ fn every_feature_at_every_token_of_every_file() {
             for r in features::folding_ranges(&snap, id) {
                 assert!(r.start_line < r.end_line && (r.end_line as usize) < lines, "{r:?}");
             }
-            let _ = features::semantic_tokens(&snap, id);
+            let _ = features::semantic_tokens(&snap, id, None);
             let _ = features::inlay_hints(&snap, id, whole);
             let _ = features::code_lenses(&snap, id);
             let _ = features::formatting(&snap, id);
