@@ -261,7 +261,7 @@ pub fn rename(snap: &Snapshot, file: FileId, offset: usize, new_name: &str) -> R
 /// Hover: Markdown describing what is under `offset`, and the range it covers.
 pub fn hover(snap: &Snapshot, file: FileId, offset: usize) -> Option<(String, Span)> {
     if let Some((symbol, span)) = symbol_at(snap, file, offset) {
-        return Some((describe(&snap.analysis.program, &symbol), span));
+        return Some((describe(snap, &symbol), span));
     }
     let text = snap.file(file).text();
     let lexed = journey_syntax::lex(file, text);
@@ -483,7 +483,8 @@ pub fn journey_summary(p: &Program, j: &JourneyDef) -> String {
 }
 
 /// Hover text of a symbol.
-pub fn describe(p: &Program, symbol: &Symbol) -> String {
+pub fn describe(snap: &Snapshot, symbol: &Symbol) -> String {
+    let p = &snap.analysis.program;
     match symbol {
         Symbol::Decl(DeclRef::Trigger(id)) => {
             let t = p.trigger(*id);
@@ -520,10 +521,13 @@ pub fn describe(p: &Program, symbol: &Symbol) -> String {
         }
         Symbol::Decl(DeclRef::Segment(id)) => {
             let s = p.segment(*id);
-            let rule = match s.rule {
-                journey_check::ir::SegmentRule::Where(_) => "members by rule (`where`)",
-                journey_check::ir::SegmentRule::List => "members from a list (`source list`)",
-                journey_check::ir::SegmentRule::Missing => "no rule",
+            let rule = match &s.rule {
+                journey_check::ir::SegmentRule::Where(e) => {
+                    let written = preview(snap.file(s.decl.file).slice(e.span));
+                    format!("members: `where {written}`")
+                }
+                journey_check::ir::SegmentRule::List => "members from a list (`source list`)".to_owned(),
+                journey_check::ir::SegmentRule::Missing => "no rule".to_owned(),
             };
             with_docs(format!("```journey\nsegment {}\n```\n{rule}", s.name), &s.docs)
         }
@@ -777,7 +781,8 @@ fn content_items(p: &Program) -> Vec<CompletionItem> {
         .collect()
 }
 
-fn trigger_items(p: &Program) -> Vec<CompletionItem> {
+fn trigger_items(snap: &Snapshot) -> Vec<CompletionItem> {
+    let p = &snap.analysis.program;
     (0..p.triggers.len())
         .map(|i| {
             let t = &p.triggers[i];
@@ -786,16 +791,17 @@ fn trigger_items(p: &Program) -> Vec<CompletionItem> {
                 t.source.keyword(),
                 if t.published { "published" } else { "draft" }
             );
-            let doc = describe(p, &Symbol::Decl(DeclRef::Trigger(TriggerId(i as u32))));
+            let doc = describe(snap, &Symbol::Decl(DeclRef::Trigger(TriggerId(i as u32))));
             item(&t.name, CompletionItemKind::EVENT, detail, Some(doc))
         })
         .collect()
 }
 
-fn segment_items(p: &Program) -> Vec<CompletionItem> {
+fn segment_items(snap: &Snapshot) -> Vec<CompletionItem> {
+    let p = &snap.analysis.program;
     (0..p.segments.len())
         .map(|i| {
-            let doc = describe(p, &Symbol::Decl(DeclRef::Segment(journey_check::ir::SegmentId(i as u32))));
+            let doc = describe(snap, &Symbol::Decl(DeclRef::Segment(journey_check::ir::SegmentId(i as u32))));
             item(&p.segments[i].name, CompletionItemKind::CLASS, "segment", Some(doc))
         })
         .collect()
@@ -921,23 +927,23 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
     };
     let prev = back(1);
     let in_journey = matches!(decl.map(|d| &d.kind), Some(DeclKind::Journey(_)));
-    let events = |p: &Program| {
+    let events = || {
         let mut items = keyword_items(&["opened", "clicked", "delivered", "bounced"]);
-        items.extend(trigger_items(p));
+        items.extend(trigger_items(snap));
         items
     };
     use TokenKind as K;
     match kind {
         K::KwSend => content_items(p),
-        K::KwOn if matches!(prev, Some(K::KwStart | K::KwExit)) || back(2) == Some(K::KwGoal) => trigger_items(p),
+        K::KwOn if matches!(prev, Some(K::KwStart | K::KwExit)) || back(2) == Some(K::KwGoal) => trigger_items(snap),
         K::KwOpened | K::KwClicked | K::KwDelivered | K::KwBounced if matches!(prev, Some(K::KwIf | K::Not)) => {
             content_items(p)
         }
-        K::KwSegment if prev == Some(K::KwStart) => segment_items(p),
-        K::KwExclude | K::KwSuppress if in_journey => segment_items(p),
-        K::In if prev == Some(K::KwProfile) => segment_items(p),
+        K::KwSegment if prev == Some(K::KwStart) => segment_items(snap),
+        K::KwExclude | K::KwSuppress if in_journey => segment_items(snap),
+        K::In if prev == Some(K::KwProfile) => segment_items(snap),
         K::LParen if tokens.len() >= 2 && matches!(tokens[tokens.len() - 2].1, "count" | "sum" | "days_since") => {
-            trigger_items(p)
+            trigger_items(snap)
         }
         K::KwGoal if in_journey => keyword_items(&journey_check::ir::GoalKind::NAMES),
         K::Ident if prev == Some(K::KwGoal) && word == "notify" => keyword_items(&["opened", "clicked"]),
@@ -948,10 +954,10 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
         K::KwTo => keyword_items(&["profile"]),
         K::KwIf => {
             let mut items = keyword_items(&["not", "profile"]);
-            items.extend(events(p));
+            items.extend(events());
             items
         }
-        K::Not if prev == Some(K::KwIf) => events(p),
+        K::Not if prev == Some(K::KwIf) => events(),
         K::KwWhere | K::And | K::Or | K::Not | K::LParen => {
             let mut items = keyword_items(&["profile", "not", "count", "sum", "days_since"]);
             if let Some(t) = where_trigger(p, window, &lexed.tokens) {

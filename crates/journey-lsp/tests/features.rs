@@ -125,6 +125,18 @@ fn hover_shows_declarations_with_their_docs_and_content_previews() {
 }
 
 #[test]
+fn hover_shows_a_segments_rule() {
+    let mut w = world();
+    let text = std::fs::read_to_string(recovery()).unwrap()
+        + "\n/// Loyal customers.\nsegment Gold {\n  where profile.loyalty.tier == \"gold\"\n}\n";
+    w.open(recovery(), 1, text.clone());
+    let (snap, id, _) = open(&mut w, &recovery());
+    let (md, _) = features::hover(&snap, id, at(&text, "Gold", 0, 1)).unwrap();
+    assert!(md.contains("members: `where profile.loyalty.tier == \"gold\"`"), "{md}");
+    assert!(md.contains("Loyal customers."), "{md}");
+}
+
+#[test]
 fn hover_shows_attribute_types_durations_keywords_and_journey_summaries() {
     let mut w = world();
     let (snap, id, text) = open(&mut w, &recovery());
