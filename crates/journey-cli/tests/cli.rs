@@ -37,7 +37,8 @@ fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
 }
 
-const VALID: &[u8] = b"trigger SignedUp {\n  source custom\n  status published\n}\n";
+/// A small project that checks clean: every declaration is used.
+const VALID: &[u8] = b"profile {\n  email: email\n  x: int\n}\n\ntrigger SignedUp {\n  source custom\n  status published\n}\n\nemail Welcome {\n  status ready\n  subject \"Hi\"\n  body \"Welcome\"\n}\n\njourney Onboarding {\n  start on SignedUp\n\n  send Welcome to profile.email\n}\n";
 const BROKEN: &[u8] = b"journey Cart {\n  sned Reminder\n}\n";
 
 #[test]
@@ -153,7 +154,7 @@ fn a_folder_is_one_project_without_hidden_folders_or_target() {
         "discovery",
         &[
             ("a.journey", VALID),
-            ("nested/b.journey", b"segment S { where profile.x == 1 }\n"),
+            ("nested/b.journey", b"segment S { where profile.x == 1 }\njourney Weekly { start segment S send Welcome to profile.email }\n"),
             (".hidden/broken.journey", BROKEN),
             ("target/broken.journey", BROKEN),
             ("notes.txt", b"not a journey"),
