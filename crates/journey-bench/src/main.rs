@@ -2,9 +2,15 @@
 //! Journey. See BENCHMARKS.md at the root of the repository for the commands
 //! and the recorded figures.
 
+mod alloc;
 mod front_end;
 mod project;
 mod rng;
+mod run_data;
+mod runtime;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +50,38 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Generate a project and its data for `runtime` (deterministic for a given seed).
+    GenRun {
+        /// Folder to write into: three journeys, `profiles.jsonl`, `events.jsonl`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of profiles.
+        #[arg(long, default_value_t = 200_000)]
+        profiles: usize,
+        /// Number of events (at least one a profile).
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Measure parsing, in-memory replay and whole-run throughput, and the memory of a replay.
+    Runtime {
+        /// The project folder (with `profiles.jsonl` and `events.jsonl` unless given).
+        dir: PathBuf,
+        /// Profiles (default: DIR/profiles.jsonl).
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// Events (default: DIR/events.jsonl).
+        #[arg(long)]
+        events: Option<PathBuf>,
+        /// Runs per stage; the best and the median are reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Time one stage alone (`parse`, `replay` or `whole`), for a profiler.
+        #[arg(long)]
+        only: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +96,22 @@ fn main() -> ExitCode {
             })
             .map_err(|e| format!("cannot write {}: {e}", out.display())),
         Command::FrontEnd { dir, runs } => front_end::run(&dir, runs),
+        Command::GenRun { out, profiles, events, seed } => run_data::generate(&out, profiles, events, seed)
+            .map(|w| {
+                println!(
+                    "wrote {profiles} profiles ({:.1} MB) and {} events ({:.1} MB) to {}",
+                    w.profile_bytes as f64 / 1e6,
+                    w.events,
+                    w.event_bytes as f64 / 1e6,
+                    out.display()
+                )
+            })
+            .map_err(|e| format!("cannot write {}: {e}", out.display())),
+        Command::Runtime { dir, profiles, events, runs, only } => {
+            let profiles = profiles.unwrap_or_else(|| dir.join("profiles.jsonl"));
+            let events = events.unwrap_or_else(|| dir.join("events.jsonl"));
+            runtime::run(&dir, &profiles, &events, runs, only.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

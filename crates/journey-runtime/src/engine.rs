@@ -213,7 +213,8 @@ struct Instance {
 #[derive(Debug)]
 struct Membership {
     journey: u16,
-    instance: Option<Instance>,
+    /// Boxed: most memberships are of profiles that have left (8 bytes, not 32).
+    instance: Option<Box<Instance>>,
     entries: u32,
     last_entry: i64,
     last_left: Option<(Reason, i64)>,
@@ -588,7 +589,7 @@ impl<'a> Engine<'a> {
     }
 
     fn instance(&self, p: u32, j: u16) -> Option<&Instance> {
-        self.membership(p, j)?.instance.as_ref()
+        self.membership(p, j)?.instance.as_deref()
     }
 
     /// Among `candidates`, the journeys a goal or order event of `p` is credited to
@@ -746,7 +747,7 @@ impl<'a> Engine<'a> {
         let first = m.entries == 0;
         m.entries += 1;
         m.last_entry = now;
-        m.instance = Some(Instance { node: entry.unwrap_or(0), token, waiting: Waiting::Await, start_data });
+        m.instance = Some(Box::new(Instance { node: entry.unwrap_or(0), token, waiting: Waiting::Await, start_data }));
         let tally = &mut self.out.journeys[j as usize];
         tally.entries += 1;
         if first {

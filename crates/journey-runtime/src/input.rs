@@ -679,6 +679,11 @@ fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Even
     // Any other line (not JSON, an unknown or repeated field, a field of another
     // type) is read as a JSON value: the precise error, or the event when the
     // line is valid all the same (a numeric `id`, a field the type ignores).
+    read_event_value(catalog, profiles, line)
+}
+
+/// Reads an event line through a JSON value: any line, with precise errors.
+fn read_event_value(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
     let mut o = object(line)?;
     if let Some(unknown) = o.keys().find(|k| !EVENT_FIELDS.contains(&k.as_str())) {
         return Err(Problem::new(
@@ -799,5 +804,118 @@ fn collect_changes(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r#"
+profile {
+  email: email
+  points: int
+  loyalty: { tier: text, since: datetime }
+}
+
+trigger Cart {
+  source custom
+  status published
+  cart: { total: money, url: text }
+}
+
+email Hello {
+  status ready
+  subject "Hello"
+  body "Hello"
+}
+
+segment Vip {
+  source list
+}
+
+journey Welcome {
+  start on Cart
+  exclude Vip
+  send Hello to profile.email
+}
+"#;
+
+    fn catalog() -> Catalog {
+        let project = journey_check::Project::from_texts([("t.journey", SOURCE.to_owned())]);
+        let analysis = journey_check::check(&project, journey_check::Mode::Publish);
+        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+        Catalog::of(&journey_plan::lower(&analysis.program, &project.sources, None))
+    }
+
+    const LONG_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    fn profiles(catalog: &Catalog) -> Profiles {
+        let text = format!(
+            "{{\"id\":\"p1\",\"email\":\"a@example.com\",\"points\":3,\"loyalty\":{{\"tier\":\"gold\"}}}}\n\
+             {{\"id\":\"{LONG_ID}\",\"email\":null}}\n"
+        );
+        read_profiles(catalog, "profiles.jsonl", &text, None).expect("valid profiles")
+    }
+
+    /// The quick way (the envelope) and the JSON value read every line alike:
+    /// the same event, or the same problem.
+    #[test]
+    fn envelope_and_json_value_read_lines_alike() {
+        let catalog = catalog();
+        let profiles = profiles(&catalog);
+        let lines = [
+            r#"{"id":"e1","ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"cart":{"total":72.5,"url":"u"}}}"#,
+            r#"  {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":null,"id":null}"#,
+            r#"{"id":7,"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart"}"#,
+            r#"{"id":true,"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","ts":"2026-11-03T10:00:00Z","profile":"p1","type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"cart":{"url":"a"b"}}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"cart":{"total":"12"}}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"cart":null}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":[1]}"#,
+            r#"{"ts":"2026-11-02","profile":"p1","type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p2","type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":7,"type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","when":"now"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Basket"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opened","content":"Hello","journey":"Welcome"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opened","content":"Hello","segment":5}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opened","content":"Hello","data":{}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opened","content":"Hello","data":{"x":1}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opened","content":"Hello","journey":"Nope"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"sms.delivered","content":"Hello"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opened"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"profile.updated","data":{"loyalty":{"tier":null},"points":4}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"profile.updated","data":{"loyalty":null}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"profile.updated","data":{"points":1.5}}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"profile.updated"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"0f8fad5b-d9cb-469f-a165-70867728950e","type":"segment.joined","segment":"Vip"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"segment.left","segment":"Nope"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"segment.left"}"#,
+            r#"["2026-11-02T10:00:00Z","p1","Cart"]"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart"} x"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart""#,
+            "not json",
+        ];
+        assert!(serde_json::from_str::<Envelope>(lines[0]).is_ok(), "an ordinary line fits the envelope");
+        for line in lines {
+            let quick = read_event(&catalog, &profiles, line);
+            let value = read_event_value(&catalog, &profiles, line);
+            assert_eq!(format!("{quick:?}"), format!("{value:?}"), "{line}");
+        }
+    }
+
+    #[test]
+    fn ids_short_and_long_are_found() {
+        let catalog = catalog();
+        let profiles = profiles(&catalog);
+        assert_eq!(profiles.index.get("p1"), Some(&0));
+        assert_eq!(profiles.index.get(LONG_ID), Some(&1));
+        assert_eq!(profiles.index.get("p"), None);
+        assert_eq!(Id::from(LONG_ID).as_str(), LONG_ID);
+        assert_eq!(Id::from("").as_str(), "");
+        assert_eq!(Id::from("22 bytes, just inline.").as_str(), "22 bytes, just inline.");
     }
 }
