@@ -516,7 +516,12 @@ fn object(line: &str) -> Result<Map<String, Json>, Problem> {
     match serde_json::from_str::<Json>(line) {
         Ok(Json::Object(o)) => Ok(o),
         Ok(other) => Err(Problem::new("", format!("expected a JSON object, found {}", kind(&other)))),
-        Err(e) => Err(Problem::new("", format!("not valid JSON (column {}): {e}", e.column()))),
+        Err(e) => {
+            // serde_json counts lines inside the line: only the column means something here.
+            let text = e.to_string();
+            let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m).to_owned();
+            Err(Problem::new("", format!("not valid JSON at column {}: {message}", e.column())))
+        }
     }
 }
 
@@ -722,7 +727,17 @@ fn typed_event(
             _ => Ok(()),
         }
     };
+    // A field that this type of event does not use is refused, never ignored.
+    let unused = |fields: &[&str]| -> Result<(), Problem> {
+        for field in fields {
+            if !matches!(o.text(field, false), Ok(None)) {
+                return Err(Problem::new(*field, format!("`{kind_name}` events have no `{field}`; remove it")));
+            }
+        }
+        Ok(())
+    };
     let kind = if let Some(trigger) = catalog.trigger(kind_name) {
+        unused(&["content", "journey", "segment"])?;
         let layout = &catalog.trigger_layouts[trigger as usize];
         let mut values = vec![None; layout.slots.len()];
         if let Some(d) = data {
@@ -731,6 +746,7 @@ fn typed_event(
         EventKind::Trigger { trigger, data: values.into_boxed_slice() }
     } else if let Some((channel, event)) = ChannelEvent::parse(kind_name) {
         no_data("channel")?;
+        unused(&["segment"])?;
         let name = o.text("content", true)?.unwrap_or_default();
         let Some(content) = catalog.content(name) else {
             return Err(Problem::new("content", format!("no message is named `{name}` in the plan")));
@@ -739,7 +755,7 @@ fn typed_event(
         if actual != channel {
             return Err(Problem::new(
                 "type",
-                format!("`{kind_name}` is a {} event, but `{name}` is a {} message", channel.name(), actual.name()),
+                format!("`{kind_name}` is {} event, but `{name}` is {} message", article(channel), article(actual)),
             ));
         }
         let journey = match o.text("journey", false)? {
@@ -752,6 +768,7 @@ fn typed_event(
         };
         EventKind::Channel { event, content, journey }
     } else if kind_name == "profile.updated" {
+        unused(&["content", "journey", "segment"])?;
         let Some(d) = data else {
             return Err(Problem::new("data", "`profile.updated` needs `data` with the new attribute values"));
         };
@@ -762,6 +779,7 @@ fn typed_event(
         EventKind::ProfileUpdated(changes)
     } else if kind_name == "segment.joined" || kind_name == "segment.left" {
         no_data("segment")?;
+        unused(&["content", "journey"])?;
         let name = o.text("segment", true)?.unwrap_or_default();
         let segment = catalog.list_segment(name, "segment")?;
         if kind_name == "segment.joined" { EventKind::SegmentJoined(segment) } else { EventKind::SegmentLeft(segment) }
@@ -917,5 +935,14 @@ journey Welcome {
         assert_eq!(Id::from(LONG_ID).as_str(), LONG_ID);
         assert_eq!(Id::from("").as_str(), "");
         assert_eq!(Id::from("22 bytes, just inline.").as_str(), "22 bytes, just inline.");
+    }
+}
+
+/// "an email", "an SMS", "a push", for messages.
+fn article(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "an email",
+        Channel::Sms => "an SMS",
+        Channel::Push => "a push",
     }
 }

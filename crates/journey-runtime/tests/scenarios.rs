@@ -1682,11 +1682,7 @@ fn bad(bad_profile: Option<&str>, bad_event: Option<&str>, expected: &str) {
 
 #[test]
 fn bad_input_a_line_that_is_not_json() {
-    bad(
-        Some(r#"{"id":"p3","#),
-        None,
-        "profiles.jsonl:3: not valid JSON (column 11): EOF while parsing a value at line 1 column 11",
-    );
+    bad(Some(r#"{"id":"p3","#), None, "profiles.jsonl:3: not valid JSON at column 11: EOF while parsing a value");
     bad(None, Some("[1, 2]"), "events.jsonl:2: expected a JSON object, found an array");
 }
 
@@ -1808,7 +1804,22 @@ fn bad_input_a_channel_event_whose_channel_does_not_match_the_message() {
     bad(
         None,
         Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"sms.delivered","content":"Mail"}"#),
-        "events.jsonl:2: field `type`: `sms.delivered` is a sms event, but `Mail` is a email message",
+        "events.jsonl:2: field `type`: `sms.delivered` is an SMS event, but `Mail` is an email message",
+    );
+}
+
+#[test]
+fn bad_input_a_field_the_event_type_does_not_use() {
+    // A `content` on a trigger event is refused, not ignored: nothing is dropped silently.
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"Cart","content":"Mail","data":{"total":10}}"#),
+        "events.jsonl:2: field `content`: `Cart` events have no `content`; remove it",
+    );
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"email.opened","content":"Mail","segment":"S"}"#),
+        "events.jsonl:2: field `segment`: `email.opened` events have no `segment`; remove it",
     );
 }
 
