@@ -825,6 +825,15 @@ fn collect_changes(
     }
 }
 
+/// "an email", "an SMS", "a push", for messages.
+fn article(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "an email",
+        Channel::Sms => "an SMS",
+        Channel::Push => "a push",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -935,14 +944,5 @@ journey Welcome {
         assert_eq!(Id::from(LONG_ID).as_str(), LONG_ID);
         assert_eq!(Id::from("").as_str(), "");
         assert_eq!(Id::from("22 bytes, just inline.").as_str(), "22 bytes, just inline.");
-    }
-}
-
-/// "an email", "an SMS", "a push", for messages.
-fn article(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Email => "an email",
-        Channel::Sms => "an SMS",
-        Channel::Push => "a push",
     }
 }
