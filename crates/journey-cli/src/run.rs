@@ -116,12 +116,16 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
     write("actions.jsonl", &output.actions)?;
     write("report.json", &output.report.to_json())?;
     write("report.csv", &output.report.to_csv())?;
-    let mut messages = String::new();
-    for row in &output.recipients {
-        messages.push_str(&serde_json::to_string(row).unwrap_or_default());
-        messages.push('\n');
-    }
-    write("messages.jsonl", &messages)?;
+    let path = args.out.join("messages.jsonl");
+    let written = std::fs::File::create(&path).and_then(|file| {
+        let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
+        output.messages.write_jsonl(&mut file)?;
+        std::io::Write::flush(&mut file)
+    });
+    written.map_err(|e| {
+        usage_error(format!("cannot write `{}`: {e}", path.display()));
+        Outcome::Usage
+    })?;
     if let Some(path) = &args.rejects {
         let mut text = String::new();
         for r in &output.rejected {

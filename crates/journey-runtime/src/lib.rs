@@ -14,7 +14,7 @@ use journey_plan::Plan;
 
 pub use engine::Options;
 pub use input::{InputError, Problem, Rejected};
-pub use report::{RecipientRow, Report};
+pub use report::{Messages, RecipientRow, Report};
 
 /// A data file: its name (for messages) and its text.
 #[derive(Clone, Copy, Debug)]
@@ -32,10 +32,17 @@ pub struct RunOutput {
     pub actions: String,
     /// `report.json`.
     pub report: Report,
-    /// One row per message, for `journey report --by recipient`.
-    pub recipients: Vec<RecipientRow>,
+    /// Every message, for `messages.jsonl` (`journey report --by recipient`).
+    pub messages: Messages,
     /// Lines set aside (only when rejects are kept).
     pub rejected: Vec<Rejected>,
+}
+
+impl RunOutput {
+    /// One row per message, for `journey report --by recipient`.
+    pub fn recipients(&self) -> Vec<RecipientRow> {
+        self.messages.rows()
+    }
 }
 
 /// Runs `plan` over the data. With `keep_rejects`, bad lines are set aside and
@@ -88,6 +95,6 @@ pub fn run(
         rejected: rejected.len() as u64,
     };
     let report = report::build(plan, &catalog, &outcome, summary);
-    let recipients = report::recipients(plan, &catalog, &ids, &outcome);
-    Ok(RunOutput { actions: outcome.actions, report, recipients, rejected })
+    let messages = Messages::new(plan, &catalog, ids, outcome.messages);
+    Ok(RunOutput { actions: outcome.actions, report, messages, rejected })
 }

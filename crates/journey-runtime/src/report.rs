@@ -434,24 +434,118 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
     }
 }
 
-/// One row per message, for `--by recipient`.
-pub fn recipients(plan: &Plan, catalog: &Catalog, ids: &[Box<str>], outcome: &Outcome) -> Vec<RecipientRow> {
-    outcome
-        .messages
-        .iter()
-        .map(|m| {
-            let journey = &plan.journeys[m.journey as usize];
-            let profile = ids[m.profile as usize].to_string();
-            RecipientRow {
-                journey: journey.name.clone(),
-                version: journey.version,
-                message_id: format!("{}/{}/{}/{}/{}", journey.name, journey.version, profile, m.entry, m.node),
+/// The messages of a run, with what their rows in `messages.jsonl` need: the
+/// rows are made one at a time when written, not kept.
+#[derive(Debug)]
+pub struct Messages {
+    /// Per journey: its name, version and the step of each node.
+    journeys: Vec<(String, u32, Vec<String>)>,
+    contents: Vec<String>,
+    ids: Vec<Box<str>>,
+    list: Vec<Message>,
+}
+
+/// A row of `messages.jsonl`, borrowed: the same fields in the same order as [`RecipientRow`].
+#[derive(Serialize)]
+struct RowRef<'a> {
+    journey: &'a str,
+    version: u32,
+    profile: &'a str,
+    step: &'a str,
+    channel: Channel,
+    content: &'a str,
+    to: Option<&'a str>,
+    sent: &'a str,
+    message_id: &'a str,
+    delivered: bool,
+    bounced: bool,
+    undelivered: bool,
+    opened: bool,
+    opens: u32,
+    clicked: bool,
+    clicks: u32,
+    unsubscribed: bool,
+    abuse_reports: u32,
+}
+
+impl Messages {
+    /// The messages of `outcome`, sent to the profiles `ids`.
+    pub fn new(plan: &Plan, catalog: &Catalog, ids: Vec<Box<str>>, list: Vec<Message>) -> Messages {
+        let journeys = plan
+            .journeys
+            .iter()
+            .map(|j| (j.name.clone(), j.version, j.nodes.iter().map(|n| n.step.clone()).collect()))
+            .collect();
+        Messages { journeys, contents: catalog.contents.clone(), ids, list }
+    }
+
+    /// How many messages.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// One row per message, for `--by recipient`.
+    pub fn rows(&self) -> Vec<RecipientRow> {
+        self.list
+            .iter()
+            .map(|m| {
+                let (name, version, steps) = &self.journeys[m.journey as usize];
+                let profile = self.ids[m.profile as usize].to_string();
+                RecipientRow {
+                    journey: name.clone(),
+                    version: *version,
+                    message_id: format!("{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node),
+                    profile,
+                    step: steps[m.node as usize].clone(),
+                    channel: m.channel,
+                    content: self.contents[m.content as usize].clone(),
+                    to: m.to.as_deref().map(str::to_owned),
+                    sent: Timestamp(m.ts).to_string(),
+                    delivered: m.delivered(),
+                    bounced: m.bounced,
+                    undelivered: m.undelivered,
+                    opened: m.opened,
+                    opens: m.opens,
+                    clicked: m.clicked,
+                    clicks: m.clicks,
+                    unsubscribed: m.unsubscribed,
+                    abuse_reports: m.spam_reports,
+                }
+            })
+            .collect()
+    }
+
+    /// `messages.jsonl`: the rows as JSON lines, the same bytes as serialising
+    /// [`Messages::rows`], written in chunks without keeping the rows.
+    pub fn write_jsonl(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        const CHUNK: usize = 1 << 16;
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
+        let mut message_id = String::new();
+        let mut sent = (i64::MIN, String::new());
+        for m in &self.list {
+            let (name, version, steps) = &self.journeys[m.journey as usize];
+            let profile = &*self.ids[m.profile as usize];
+            message_id.clear();
+            let _ = write!(message_id, "{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node);
+            if sent.0 != m.ts {
+                sent = (m.ts, Timestamp(m.ts).to_string());
+            }
+            let row = RowRef {
+                journey: name,
+                version: *version,
                 profile,
-                step: journey.nodes[m.node as usize].step.clone(),
+                step: &steps[m.node as usize],
                 channel: m.channel,
-                content: catalog.contents[m.content as usize].clone(),
-                to: m.to.as_deref().map(str::to_owned),
-                sent: Timestamp(m.ts).to_string(),
+                content: &self.contents[m.content as usize],
+                to: m.to.as_deref(),
+                sent: &sent.1,
+                message_id: &message_id,
                 delivered: m.delivered(),
                 bounced: m.bounced,
                 undelivered: m.undelivered,
@@ -461,9 +555,16 @@ pub fn recipients(plan: &Plan, catalog: &Catalog, ids: &[Box<str>], outcome: &Ou
                 clicks: m.clicks,
                 unsubscribed: m.unsubscribed,
                 abuse_reports: m.spam_reports,
+            };
+            serde_json::to_writer(&mut buf, &row).map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+            if buf.len() >= CHUNK {
+                out.write_all(&buf)?;
+                buf.clear();
             }
-        })
-        .collect()
+        }
+        out.write_all(&buf)
+    }
 }
 
 /// The metric columns of CSV files and tables, in order, with whether each is a rate.

@@ -277,7 +277,7 @@ fn reentry_always_ignores_start_events_while_the_profile_is_in_the_journey() {
     assert_eq!((j.entered, j.entries, j.active), (1, 2, 1));
     assert_eq!(exits(j), [1, 0, 0, 0]);
     assert_eq!(sends(&out), ["11-02 10:00 p1 Mail", "11-03 12:00 p1 Mail"]);
-    let ids: Vec<String> = out.recipients.iter().map(|r| r.message_id.clone()).collect();
+    let ids: Vec<String> = out.recipients().iter().map(|r| r.message_id.clone()).collect();
     assert_eq!(ids, ["J/1/p1/1/0", "J/1/p1/2/0"]);
 }
 
@@ -1289,7 +1289,7 @@ fn channel_events_belong_to_the_latest_send_of_the_content_and_journey_disambigu
     );
     let out = run(&plan, &profiles(&["p1"]), &events);
     let rows: Vec<(String, bool, u32, bool, u32)> =
-        out.recipients.iter().map(|r| (r.message_id.clone(), r.opened, r.opens, r.clicked, r.clicks)).collect();
+        out.recipients().iter().map(|r| (r.message_id.clone(), r.opened, r.opens, r.clicked, r.clicks)).collect();
     assert_eq!(
         rows,
         [
@@ -1337,7 +1337,7 @@ fn a_split_is_deterministic_per_profile_and_roughly_respects_the_shares() {
     let second = run(&plan, &people, &events);
     assert_eq!(first.actions, second.actions);
     let arm = |out: &RunOutput| -> std::collections::BTreeMap<String, String> {
-        out.recipients.iter().map(|r| (r.profile.clone(), r.content.clone())).collect()
+        out.recipients().iter().map(|r| (r.profile.clone(), r.content.clone())).collect()
     };
     let arms = arm(&first);
     assert_eq!(arms.len(), 1000);
@@ -1369,7 +1369,7 @@ fn the_same_inputs_give_the_same_bytes() {
     assert_eq!(first.actions, second.actions);
     assert_eq!(first.report.to_json(), second.report.to_json());
     assert_eq!(first.report.to_csv(), second.report.to_csv());
-    assert_eq!(first.recipients, second.recipients);
+    assert_eq!(first.recipients(), second.recipients());
 }
 
 // ---------------------------------------------------------------------------
@@ -1586,9 +1586,15 @@ fn every_metric_per_channel_step_and_stage() {
     assert_eq!(json["journeys"][0]["metrics"]["all"]["delivery_rate"], serde_json::json!(0.7273));
     assert_eq!(json["journeys"][0]["goal"]["target"], serde_json::json!({"percent": 50.0}));
 
+    // messages.jsonl, written without the rows: the rows serialised.
+    let mut written = Vec::new();
+    out.messages.write_jsonl(&mut written).expect("written");
+    let serialised: String = out.recipients().iter().map(|r| serde_json::to_string(r).expect("JSON") + "\n").collect();
+    assert_eq!(String::from_utf8(written).expect("UTF-8"), serialised);
+
     // By recipient: one row per message, in send order.
     let rows: Vec<String> = out
-        .recipients
+        .recipients()
         .iter()
         .map(|r| {
             format!(
