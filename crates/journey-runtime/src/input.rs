@@ -19,7 +19,7 @@ pub enum Value {
     /// `int`, `number`, `money`.
     Number(f64),
     /// `text`, `email`, `phone`.
-    Text(Box<str>),
+    Text(std::sync::Arc<str>),
     /// `bool`.
     Bool(bool),
     /// `datetime`, in milliseconds since the epoch.
