@@ -2,6 +2,7 @@
 //! diagnostics, and the helpers every pass uses to resolve names.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use journey_diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use journey_syntax::ast::Ident;
@@ -9,6 +10,68 @@ use smol_str::SmolStr;
 
 use crate::Mode;
 use crate::ir::*;
+
+/// A fast, non-cryptographic hasher (the FxHash of rustc) for the checker's own
+/// tables: their keys are names from the project, not adversarial input.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A `HashSet` with [`FxHasher`].
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// The kinds of named declarations, as named in messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,12 +98,12 @@ pub(crate) struct Checker {
     pub mode: Mode,
     pub diagnostics: Vec<Diagnostic>,
     pub program: Program,
-    pub triggers: HashMap<SmolStr, TriggerId>,
-    pub contents: HashMap<SmolStr, ContentId>,
-    pub segments: HashMap<SmolStr, SegmentId>,
-    pub journeys: HashMap<SmolStr, JourneyId>,
+    pub triggers: FastMap<SmolStr, TriggerId>,
+    pub contents: FastMap<SmolStr, ContentId>,
+    pub segments: FastMap<SmolStr, SegmentId>,
+    pub journeys: FastMap<SmolStr, JourneyId>,
     /// Declarations referenced from somewhere (for "unused" warnings).
-    pub used: HashSet<DeclRef>,
+    pub used: FastSet<DeclRef>,
 }
 
 impl Checker {
@@ -49,11 +112,11 @@ impl Checker {
             mode,
             diagnostics: Vec::new(),
             program: Program::default(),
-            triggers: HashMap::new(),
-            contents: HashMap::new(),
-            segments: HashMap::new(),
-            journeys: HashMap::new(),
-            used: HashSet::new(),
+            triggers: FastMap::default(),
+            contents: FastMap::default(),
+            segments: FastMap::default(),
+            journeys: FastMap::default(),
+            used: FastSet::default(),
         }
     }
 
@@ -196,12 +259,15 @@ pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     names.dedup();
     let more = names.len().saturating_sub(8);
     names.truncate(8);
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    let mut text = match quoted.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    };
+    let mut text = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            text.push_str(if i + 1 == names.len() { " and " } else { ", " });
+        }
+        text.push('`');
+        text.push_str(name);
+        text.push('`');
+    }
     if more > 0 {
         text.push_str(&format!(" (and {more} more)"));
     }

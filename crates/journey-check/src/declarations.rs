@@ -2,13 +2,13 @@
 //! kind, any file, any order), then checking the profile schema, triggers,
 //! messages and segments.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 
 use journey_diagnostics::{Code, FileId, Span};
 use journey_syntax::ast::{self, BodyItem, DeclKind, Field, Ident, Property, PropertyValue, TypeExpr};
 use smol_str::SmolStr;
 
-use crate::checker::{Checker, list};
+use crate::checker::{Checker, FastMap, list};
 use crate::expressions::Scope;
 use crate::ir::*;
 use crate::project::Project;
@@ -30,7 +30,28 @@ fn docs(decl: &ast::Decl) -> Option<String> {
 /// Pass 1: every declaration gets an id; a second declaration of a name is reported.
 pub(crate) fn collect<'a>(checker: &mut Checker, project: &'a Project) -> Sources<'a> {
     let mut sources = Sources::default();
-    let mut first: HashMap<(&'static str, SmolStr), Loc> = HashMap::new();
+    let (mut triggers, mut contents, mut segments, mut journeys) = (0, 0, 0, 0);
+    for decl in project.parses.iter().flat_map(|parse| &parse.tree.decls) {
+        match &decl.kind {
+            DeclKind::Trigger(_) => triggers += 1,
+            DeclKind::Content(_) => contents += 1,
+            DeclKind::Segment(_) => segments += 1,
+            DeclKind::Journey(_) => journeys += 1,
+            DeclKind::Profile(_) => {}
+        }
+    }
+    checker.program.triggers.reserve(triggers);
+    checker.program.contents.reserve(contents);
+    checker.program.segments.reserve(segments);
+    checker.program.journeys.reserve(journeys);
+    checker.triggers.reserve(triggers);
+    checker.contents.reserve(contents);
+    checker.segments.reserve(segments);
+    checker.journeys.reserve(journeys);
+    sources.triggers.reserve(triggers);
+    sources.contents.reserve(contents);
+    sources.segments.reserve(segments);
+    sources.journeys.reserve(journeys);
     for (index, parse) in project.parses.iter().enumerate() {
         let file = FileId(index as u32);
         for decl in &parse.tree.decls {
@@ -129,10 +150,17 @@ pub(crate) fn collect<'a>(checker: &mut Checker, project: &'a Project) -> Source
                 }
                 DeclKind::Profile(_) => unreachable!("handled above"),
             };
-            let key = (namespace, name.text.clone());
-            if inserted {
-                first.insert(key, loc);
-            } else if let Some(existing) = first.get(&key) {
+            // The first declaration of the name is the one its table maps it to.
+            let first = || match &decl.kind {
+                DeclKind::Trigger(_) => checker.triggers.get(&name.text).map(|&i| checker.program.trigger(i).loc),
+                DeclKind::Content(_) => checker.contents.get(&name.text).map(|&i| checker.program.content(i).loc),
+                DeclKind::Segment(_) => checker.segments.get(&name.text).map(|&i| checker.program.segment(i).loc),
+                DeclKind::Journey(_) => {
+                    checker.journeys.get(&name.text).map(|&i| checker.program.journeys[i.index()].loc)
+                }
+                DeclKind::Profile(_) => None,
+            };
+            if !inserted && let Some(existing) = first() {
                 let d = checker
                     .error(Code::DuplicateDeclaration, format!("the {namespace} `{}` is declared twice", name.text), file, name.span)
                     .with_label(format!("a second {namespace} named `{}`", name.text))
@@ -148,11 +176,15 @@ pub(crate) fn collect<'a>(checker: &mut Checker, project: &'a Project) -> Source
 }
 
 /// "a trigger", "an email", "an SMS": the kind of a declaration with its article.
-fn with_article(noun: &str) -> String {
+fn with_article(noun: &str) -> Cow<'static, str> {
     match noun {
-        "email" => "an email".to_owned(),
-        "sms" => "an SMS".to_owned(),
-        _ => format!("a {noun}"),
+        "email" => Cow::Borrowed("an email"),
+        "sms" => Cow::Borrowed("an SMS"),
+        "push" => Cow::Borrowed("a push"),
+        "trigger" => Cow::Borrowed("a trigger"),
+        "segment" => Cow::Borrowed("a segment"),
+        "profile" => Cow::Borrowed("a profile"),
+        _ => Cow::Owned(format!("a {noun}")),
     }
 }
 
@@ -162,7 +194,7 @@ trait InsertFirst<V> {
     fn try_insert_first(&mut self, key: SmolStr, value: V) -> bool;
 }
 
-impl<V> InsertFirst<V> for HashMap<SmolStr, V> {
+impl<V> InsertFirst<V> for FastMap<SmolStr, V> {
     fn try_insert_first(&mut self, key: SmolStr, value: V) -> bool {
         match self.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => false,
@@ -211,12 +243,46 @@ const SEGMENT_PROPERTIES: &[PropertySpec] = &[PropertySpec { key: "source", valu
 
 /// The parts of a body that are valid for its declaration.
 struct BodyParts<'a> {
-    properties: HashMap<&'static str, &'a Property>,
+    properties: Properties<'a>,
     /// The known properties written, even with an invalid value (already reported):
     /// they are not also reported as missing.
-    written: HashSet<&'static str>,
+    written: Keys,
     fields: Vec<&'a Field>,
     wheres: Vec<&'a ast::WhereClause>,
+}
+
+/// The valid properties of a body by key: a handful at most, so a list.
+#[derive(Default)]
+struct Properties<'a>(Vec<(&'static str, &'a Property)>);
+
+impl<'a> Properties<'a> {
+    fn get(&self, key: &str) -> Option<&&'a Property> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, p)| p)
+    }
+
+    /// Sets `key` to `property`, replacing any previous one.
+    fn insert(&mut self, key: &'static str, property: &'a Property) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = property,
+            None => self.0.push((key, property)),
+        }
+    }
+}
+
+/// A handful of property keys.
+#[derive(Default)]
+struct Keys(Vec<&'static str>);
+
+impl Keys {
+    fn insert(&mut self, key: &'static str) {
+        if !self.contains(key) {
+            self.0.push(key);
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.0.contains(&key)
+    }
 }
 
 /// Where a body item is allowed, for messages.
@@ -232,8 +298,12 @@ impl Checker {
     /// Sorts the items of `body` into properties, attributes and `where` clauses,
     /// reporting those the declaration does not accept.
     fn body<'a>(&mut self, file: FileId, body: &'a ast::Body, rules: &BodyRules) -> BodyParts<'a> {
-        let mut parts =
-            BodyParts { properties: HashMap::new(), written: HashSet::new(), fields: Vec::new(), wheres: Vec::new() };
+        let mut parts = BodyParts {
+            properties: Properties::default(),
+            written: Keys::default(),
+            fields: Vec::new(),
+            wheres: Vec::new(),
+        };
         let noun = rules.noun;
         let a_noun = with_article(noun);
         for item in &body.items {
@@ -390,7 +460,7 @@ impl Checker {
     /// Builds a record from attribute declarations, reporting unknown types and duplicates.
     fn record<'a>(&mut self, file: FileId, fields: impl IntoIterator<Item = &'a Field>) -> Record {
         let mut record = Record::default();
-        let mut seen: HashMap<SmolStr, Span> = HashMap::new();
+        let mut seen: FastMap<SmolStr, Span> = FastMap::default();
         for field in fields {
             if field.name.text.is_empty() {
                 continue; // a recovered syntax error
@@ -565,7 +635,15 @@ impl Checker {
         let mut placeholders = Vec::new();
         for placeholder in &lit.placeholders {
             let segments = &placeholder.path.segments;
-            let written = format!("{{{{{}}}}}", placeholder.path.dotted());
+            let mut written = String::with_capacity(placeholder.path.span.range().len() + 4);
+            written.push_str("{{");
+            for (i, segment) in segments.iter().enumerate() {
+                if i > 0 {
+                    written.push('.');
+                }
+                written.push_str(&segment.text);
+            }
+            written.push_str("}}");
             let loc = Loc { file, span: placeholder.span };
             let root = match segments[0].text.as_str() {
                 "profile" => Some(PlaceholderRoot::Profile),

@@ -1,7 +1,7 @@
 //! Expressions: resolving paths against the profile schema and trigger payloads,
 //! typing operators, and the behavioural functions.
 
-use journey_diagnostics::{Code, FileId, Span};
+use journey_diagnostics::{Code, Diagnostic, FileId, Span};
 use journey_syntax::ast::{self, BinaryOp, ExprKind as Syn, Ident, LiteralKind, UnaryOp};
 use smol_str::SmolStr;
 
@@ -407,95 +407,48 @@ impl Checker {
             self.report(d);
             return error(span);
         };
-        let record = profile.attributes.clone();
-        match self.attribute(&record, rest, file, span, "the profile", Symbol::ProfileAttribute) {
-            Some((path, ty)) => typed(ExprKind::Attribute(AttrRef { root: AttrRoot::Profile, path }), Some(ty), span),
-            None => error(span),
+        // The record is borrowed from the program while the uses go to `program.uses`
+        // (attribute uses are not declarations: `used` is not concerned).
+        let found = resolve_attribute(
+            &profile.attributes,
+            rest,
+            file,
+            span,
+            || "the profile".to_owned(),
+            Symbol::ProfileAttribute,
+            &mut self.program.uses,
+        );
+        match found {
+            Ok((path, ty)) => typed(ExprKind::Attribute(AttrRef { root: AttrRoot::Profile, path }), Some(ty), span),
+            Err(diagnostic) => {
+                if let Some(d) = diagnostic {
+                    self.report(*d);
+                }
+                error(span)
+            }
         }
     }
 
     fn trigger_path(&mut self, trigger: TriggerId, root: AttrRoot, rest: &[Ident], file: FileId, span: Span) -> Expr {
-        let def = self.program.trigger(trigger);
-        let record = def.attributes.clone();
-        let owner = format!("the trigger `{}`", def.name);
-        match self.attribute(&record, rest, file, span, &owner, |path| Symbol::TriggerAttribute(trigger, path)) {
-            Some((path, ty)) => typed(ExprKind::Attribute(AttrRef { root, path }), Some(ty), span),
-            None => error(span),
-        }
-    }
-
-    /// Looks `segments` up in `record`, reporting what does not resolve, and records each use.
-    fn attribute(
-        &mut self,
-        record: &Record,
-        segments: &[Ident],
-        file: FileId,
-        span: Span,
-        owner: &str,
-        symbol: impl Fn(Vec<SmolStr>) -> Symbol,
-    ) -> Option<(Vec<SmolStr>, Scalar)> {
-        let mut current = record;
-        let mut path: Vec<SmolStr> = Vec::with_capacity(segments.len());
-        for (i, segment) in segments.iter().enumerate() {
-            let Some(field) = current.field(&segment.text) else {
-                let so_far = if path.is_empty() { owner.to_owned() } else { format!("`{}`", path.join(".")) };
-                let candidates: Vec<&str> = current.fields.iter().map(|f| f.name.as_str()).collect();
-                let mut d = self
-                    .error(
-                        Code::UnknownAttribute,
-                        format!("{so_far} has no attribute `{}`", segment.text),
-                        file,
-                        segment.span,
-                    )
-                    .with_label("unknown attribute");
-                if let Some(best) = journey_syntax::closest(&segment.text, candidates.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{best}`?")).with_replacement(
-                        format!("replace `{}` with `{best}`", segment.text),
-                        segment.span,
-                        best,
-                    );
-                } else if candidates.is_empty() {
-                    d = d.with_help(format!("{so_far} declares no attributes"));
-                } else {
-                    d = d.with_help(format!("its attributes are {}", list(candidates)));
+        let def = &self.program.triggers[trigger.index()];
+        let found = resolve_attribute(
+            &def.attributes,
+            rest,
+            file,
+            span,
+            || format!("the trigger `{}`", def.name),
+            |path| Symbol::TriggerAttribute(trigger, path),
+            &mut self.program.uses,
+        );
+        match found {
+            Ok((path, ty)) => typed(ExprKind::Attribute(AttrRef { root, path }), Some(ty), span),
+            Err(diagnostic) => {
+                if let Some(d) = diagnostic {
+                    self.report(*d);
                 }
-                self.report(d);
-                return None;
-            };
-            path.push(segment.text.clone());
-            self.record_use(Loc { file, span: segment.span }, symbol(path.clone()));
-            match &field.ty {
-                AttrType::Scalar(scalar) if i + 1 == segments.len() => return Some((path, *scalar)),
-                AttrType::Scalar(scalar) => {
-                    let d = self
-                        .error(
-                            Code::UnknownAttribute,
-                            format!("`{}` is {}, it has no attributes", path.join("."), type_name(*scalar)),
-                            file,
-                            segments[i + 1].span,
-                        )
-                        .with_label("nothing to read here");
-                    self.report(d);
-                    return None;
-                }
-                AttrType::Record(inner) if i + 1 == segments.len() => {
-                    let fields: Vec<&str> = inner.fields.iter().map(|f| f.name.as_str()).collect();
-                    let d = self
-                        .error(
-                            Code::UnknownAttribute,
-                            format!("`{}` is a record, not a value", path.join(".")),
-                            file,
-                            span,
-                        )
-                        .with_label("a record cannot be compared")
-                        .with_help(format!("read one of its attributes: {}", list(fields)));
-                    self.report(d);
-                    return None;
-                }
-                AttrType::Record(inner) => current = inner,
+                error(span)
             }
         }
-        None
     }
 
     /// `count(...)`, `sum(...)`, `days_since(...)`.
@@ -618,4 +571,73 @@ pub(crate) fn attributes_read(expr: &Expr) -> Vec<(AttrRoot, Vec<SmolStr>)> {
         }
     });
     found
+}
+
+/// Looks `segments` up in `record`, recording each use in `uses`; what does not
+/// resolve is returned as the diagnostic to report.
+fn resolve_attribute(
+    record: &Record,
+    segments: &[Ident],
+    file: FileId,
+    span: Span,
+    owner: impl FnOnce() -> String,
+    symbol: impl Fn(Vec<SmolStr>) -> Symbol,
+    uses: &mut Vec<Use>,
+) -> Result<(Vec<SmolStr>, Scalar), Option<Box<Diagnostic>>> {
+    let mut current = record;
+    let mut path: Vec<SmolStr> = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let Some(field) = current.field(&segment.text) else {
+            let so_far = if path.is_empty() { owner() } else { format!("`{}`", path.join(".")) };
+            let candidates: Vec<&str> = current.fields.iter().map(|f| f.name.as_str()).collect();
+            let mut d = Diagnostic::error(
+                Code::UnknownAttribute,
+                format!("{so_far} has no attribute `{}`", segment.text),
+                file,
+                segment.span,
+            )
+            .with_label("unknown attribute");
+            if let Some(best) = journey_syntax::closest(&segment.text, candidates.iter().copied()) {
+                d = d.with_help(format!("did you mean `{best}`?")).with_replacement(
+                    format!("replace `{}` with `{best}`", segment.text),
+                    segment.span,
+                    best,
+                );
+            } else if candidates.is_empty() {
+                d = d.with_help(format!("{so_far} declares no attributes"));
+            } else {
+                d = d.with_help(format!("its attributes are {}", list(candidates)));
+            }
+            return Err(Some(Box::new(d)));
+        };
+        path.push(segment.text.clone());
+        uses.push(Use { loc: Loc { file, span: segment.span }, symbol: symbol(path.clone()) });
+        match &field.ty {
+            AttrType::Scalar(scalar) if i + 1 == segments.len() => return Ok((path, *scalar)),
+            AttrType::Scalar(scalar) => {
+                let d = Diagnostic::error(
+                    Code::UnknownAttribute,
+                    format!("`{}` is {}, it has no attributes", path.join("."), type_name(*scalar)),
+                    file,
+                    segments[i + 1].span,
+                )
+                .with_label("nothing to read here");
+                return Err(Some(Box::new(d)));
+            }
+            AttrType::Record(inner) if i + 1 == segments.len() => {
+                let fields: Vec<&str> = inner.fields.iter().map(|f| f.name.as_str()).collect();
+                let d = Diagnostic::error(
+                    Code::UnknownAttribute,
+                    format!("`{}` is a record, not a value", path.join(".")),
+                    file,
+                    span,
+                )
+                .with_label("a record cannot be compared")
+                .with_help(format!("read one of its attributes: {}", list(fields)));
+                return Err(Some(Box::new(d)));
+            }
+            AttrType::Record(inner) => current = inner,
+        }
+    }
+    Err(None)
 }

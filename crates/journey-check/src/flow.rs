@@ -88,15 +88,14 @@ struct Analysis<'c> {
 
 /// Analyses `journey` (whose source is `text`), reporting rule 10 and unreachable steps.
 pub(crate) fn analyse(checker: &mut Checker, journey: &JourneyDef, text: &str) -> (Vec<StepFlow>, JourneySummary) {
-    let count = journey.all_steps().len();
-    let ever_sent: Sent = journey
-        .all_steps()
-        .into_iter()
-        .filter_map(|s| match s.kind {
-            StepKind::Send { content: Some(c), .. } => Some(c),
-            _ => None,
-        })
-        .collect();
+    let mut count = 0;
+    let mut ever_sent = Sent::new();
+    journey.for_each_step(&mut |s| {
+        count += 1;
+        if let StepKind::Send { content: Some(c), .. } = s.kind {
+            ever_sent.insert(c);
+        }
+    });
     let mut analysis =
         Analysis { checker, journey, text, flow: vec![StepFlow::default(); count], ever_sent, latest: 0, messages: 0 };
     let entry = State {

@@ -750,6 +750,34 @@ pub struct JourneyDef {
 }
 
 impl JourneyDef {
+    /// Calls `f` on every step, in pre-order (the order of their ids), without
+    /// collecting them.
+    pub fn for_each_step<'a>(&'a self, f: &mut impl FnMut(&'a Step)) {
+        fn walk<'a>(steps: &'a [Step], f: &mut impl FnMut(&'a Step)) {
+            for step in steps {
+                f(step);
+                match &step.kind {
+                    StepKind::If { branches, otherwise } => {
+                        for b in branches {
+                            walk(&b.steps, f);
+                        }
+                        if let Some(o) = otherwise {
+                            walk(o, f);
+                        }
+                    }
+                    StepKind::Split { branches } => {
+                        for b in branches {
+                            walk(&b.steps, f);
+                        }
+                    }
+                    StepKind::Stage { steps, .. } => walk(steps, f),
+                    _ => {}
+                }
+            }
+        }
+        walk(&self.steps, f);
+    }
+
     /// Every step, in pre-order (the order of their ids).
     pub fn all_steps(&self) -> Vec<&Step> {
         let mut out = Vec::new();

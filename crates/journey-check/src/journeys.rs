@@ -1,12 +1,12 @@
 //! Journeys: settings, steps, and the rules that need the whole journey.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use journey_diagnostics::{Code, FileId, Span};
 use journey_syntax::ast::{self, EventPattern, GoalMeasure as SynMeasure, LiteralKind, SettingKind, StepKind as Syn};
 use smol_str::SmolStr;
 
-use crate::checker::{Checker, list};
+use crate::checker::{Checker, FastMap, FastSet, list};
 use crate::declarations::Sources;
 use crate::expressions::{Scope, StartScope, attributes_read};
 use crate::flow::analyse;
@@ -627,7 +627,7 @@ impl Checker {
             let label = branch.label.as_ref().map_or_else(|| SmolStr::new((i + 1).to_string()), |l| l.text.clone());
             branches.push(SplitBranch { label, share, steps: self.steps(&branch.block.steps, context, text) });
         }
-        let mut labels: HashMap<&str, Span> = HashMap::new();
+        let mut labels: FastMap<&str, Span> = FastMap::default();
         for branch in &split.branches {
             if let Some(label) = &branch.label
                 && let Some(first) = labels.insert(label.text.as_str(), label.span)
@@ -672,13 +672,13 @@ impl Checker {
     fn publish_readiness(&mut self, journey: &JourneyDef, syntax: &ast::JourneyDecl, text: &str) {
         let file = journey.loc.file;
         // Messages: once each, at the first step that sends it.
-        let mut reported: HashSet<ContentId> = HashSet::new();
+        let mut reported: FastSet<ContentId> = FastSet::default();
         let mut sends: Vec<(ContentId, Span)> = Vec::new();
-        for step in journey.all_steps() {
+        journey.for_each_step(&mut |step| {
             if let StepKind::Send { content: Some(c), .. } = step.kind {
                 sends.push((c, step.span));
             }
-        }
+        });
         for (content, span) in sends {
             let def = self.program.content(content);
             if def.ready || !reported.insert(content) {
@@ -729,7 +729,8 @@ impl Checker {
                 self.segment_triggers(s, setting.span, &mut used);
             }
         }
-        for step in journey.all_steps() {
+        let this = &*self;
+        journey.for_each_step(&mut |step| {
             if let StepKind::If { branches, .. } = &step.kind {
                 for branch in branches {
                     match &branch.condition {
@@ -748,15 +749,15 @@ impl Checker {
                                 }
                             });
                             for (s, at) in segments {
-                                self.segment_triggers(s, at, &mut used);
+                                this.segment_triggers(s, at, &mut used);
                             }
                         }
                         _ => {}
                     }
                 }
             }
-        }
-        let mut seen: HashSet<TriggerId> = HashSet::new();
+        });
+        let mut seen: FastSet<TriggerId> = FastSet::default();
         for (trigger, span) in used {
             let def = self.program.trigger(trigger);
             if def.published || !seen.insert(trigger) {
@@ -782,7 +783,7 @@ impl Checker {
     /// The triggers a segment reads, directly or through the segments it uses.
     fn segment_triggers(&self, segment: SegmentId, at: Span, out: &mut Vec<(TriggerId, Span)>) {
         let mut pending = vec![segment];
-        let mut visited = HashSet::new();
+        let mut visited = FastSet::default();
         while let Some(s) = pending.pop() {
             if !visited.insert(s) {
                 continue;
@@ -800,26 +801,45 @@ impl Checker {
 
     /// Rule 13 for `{{trigger.x}}`: checked against the start trigger of each journey sending the message.
     fn trigger_placeholders(&mut self, journey: &JourneyDef) {
-        let mut checked: HashSet<ContentId> = HashSet::new();
-        let sends: Vec<(ContentId, Span)> = journey
-            .all_steps()
-            .into_iter()
-            .filter_map(|s| match s.kind {
-                StepKind::Send { content: Some(c), .. } => Some((c, s.span)),
-                _ => None,
-            })
-            .collect();
+        let mut checked: FastSet<ContentId> = FastSet::default();
+        let mut sends: Vec<(ContentId, Span)> = Vec::new();
+        journey.for_each_step(&mut |s| {
+            if let StepKind::Send { content: Some(c), .. } = s.kind {
+                sends.push((c, s.span));
+            }
+        });
         for (content, send_span) in sends {
             if !checked.insert(content) {
                 continue;
             }
-            let placeholders: Vec<PlaceholderRef> = self
-                .program
-                .content(content)
+            if !matches!(journey.start, Some(Start::Trigger { trigger: Some(_), .. } | Start::Segment { .. })) {
+                continue;
+            }
+            // The placeholders that resolve are recorded here, borrowing the program
+            // instead of cloning them; only those that do not are kept for the messages.
+            let mut placeholders: Vec<PlaceholderRef> = Vec::new();
+            let program = &mut self.program;
+            let start_trigger = match &journey.start {
+                Some(Start::Trigger { trigger: Some(t), .. }) => Some(*t),
+                _ => None,
+            };
+            for placeholder in program.contents[content.index()]
                 .templates()
-                .flat_map(|(_, t)| t.placeholders.iter().cloned())
+                .flat_map(|(_, t)| t.placeholders.iter())
                 .filter(|p| p.root == Some(PlaceholderRoot::Trigger) && !p.path.is_empty())
-                .collect();
+            {
+                if let Some(t) = start_trigger
+                    && let Some(Attribute { ty: AttrType::Scalar(_), .. }) =
+                        program.triggers[t.index()].attributes.lookup(&placeholder.path)
+                {
+                    program.uses.push(Use {
+                        loc: placeholder.loc,
+                        symbol: Symbol::TriggerAttribute(t, placeholder.path.clone()),
+                    });
+                    continue;
+                }
+                placeholders.push(placeholder.clone());
+            }
             for placeholder in placeholders {
                 match &journey.start {
                     Some(Start::Trigger { trigger: Some(t), .. }) => {
@@ -896,7 +916,7 @@ impl Checker {
 
     /// Rule 16: two journeys with the same goal trigger share its attribution.
     fn shared_goal_triggers(&mut self) {
-        let mut by_trigger: HashMap<TriggerId, Vec<(SmolStr, Loc)>> = HashMap::new();
+        let mut by_trigger: FastMap<TriggerId, Vec<(SmolStr, Loc)>> = FastMap::default();
         for journey in &self.program.journeys {
             if let Some(Goal { measure: Some(GoalMeasure::Trigger { trigger: Some(t), .. }), loc, .. }) = &journey.goal
             {
