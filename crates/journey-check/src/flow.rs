@@ -34,11 +34,9 @@ impl State {
     }
 
     /// The event may come at any moment until the deadline.
-    fn until(&self, seconds: u64) -> State {
-        State {
-            elapsed: Elapsed { min: self.elapsed.min, max: self.elapsed.max.saturating_add(seconds) },
-            ..self.clone()
-        }
+    fn until(mut self, seconds: u64) -> State {
+        self.elapsed.max = self.elapsed.max.saturating_add(seconds);
+        self
     }
 
     /// The point after several paths meet: reachable if any is, sent what all sent.
@@ -155,7 +153,12 @@ impl Analysis<'_> {
                 }
                 next
             }
-            StepKind::Wait(seconds) => state.after(*seconds),
+            StepKind::Wait(seconds) => {
+                let mut next = state;
+                next.elapsed.min = next.elapsed.min.saturating_add(*seconds);
+                next.elapsed.max = next.elapsed.max.saturating_add(*seconds);
+                next
+            }
             StepKind::Exit => {
                 if state.reachable {
                     self.latest = self.latest.max(state.elapsed.max);
@@ -173,13 +176,13 @@ impl Analysis<'_> {
                 let mut rest = state;
                 for branch in branches {
                     let (taken, not_taken) = match &branch.condition {
-                        Condition::Expr(_) => (rest.clone(), rest.clone()),
+                        Condition::Expr(_) => (rest.clone(), rest),
                         Condition::Event { negated, event, within } => {
                             if rest.reachable {
                                 self.message_sent(event, &rest, branch.span);
                             }
-                            let happened = rest.until(*within);
                             let deadline = rest.after(*within);
+                            let happened = rest.until(*within);
                             if *negated { (deadline, happened) } else { (happened, deadline) }
                         }
                     };
