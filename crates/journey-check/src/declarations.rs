@@ -129,22 +129,7 @@ pub(crate) fn collect<'a>(checker: &mut Checker, project: &'a Project) -> Source
                 }
                 DeclKind::Journey(j) => {
                     let id = JourneyId(checker.program.journeys.len() as u32);
-                    checker.program.journeys.push(JourneyDef {
-                        name: name.text.clone(),
-                        loc,
-                        decl: decl_loc,
-                        docs: docs(decl),
-                        start: None,
-                        goal: None,
-                        exits: Vec::new(),
-                        exclude: Vec::new(),
-                        suppress: Vec::new(),
-                        attribution: 3 * 86_400,
-                        reentry: Reentry::Always,
-                        steps: Vec::new(),
-                        flow: Vec::new(),
-                        summary: JourneySummary::default(),
-                    });
+                    checker.program.journeys.push(JourneyDef::declared(name.text.clone(), loc, decl_loc, docs(decl)));
                     sources.journeys.push((file, decl, j));
                     ("journey", checker.journeys.try_insert_first(name.text.clone(), id))
                 }

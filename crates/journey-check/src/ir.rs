@@ -750,6 +750,27 @@ pub struct JourneyDef {
 }
 
 impl JourneyDef {
+    /// A journey as declared, before its settings and steps are read: no start,
+    /// no goal, the default attribution window (3 days) and `reentry always`.
+    pub fn declared(name: SmolStr, loc: Loc, decl: Loc, docs: Option<String>) -> JourneyDef {
+        JourneyDef {
+            name,
+            loc,
+            decl,
+            docs,
+            start: None,
+            goal: None,
+            exits: Vec::new(),
+            exclude: Vec::new(),
+            suppress: Vec::new(),
+            attribution: 3 * 86_400,
+            reentry: Reentry::Always,
+            steps: Vec::new(),
+            flow: Vec::new(),
+            summary: JourneySummary::default(),
+        }
+    }
+
     /// Calls `f` on every step, in pre-order (the order of their ids), without
     /// collecting them.
     pub fn for_each_step<'a>(&'a self, f: &mut impl FnMut(&'a Step)) {

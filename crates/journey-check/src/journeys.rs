@@ -33,22 +33,12 @@ impl Checker {
     }
 
     fn journey(&mut self, file: FileId, decl: &ast::Decl, journey: &ast::JourneyDecl, text: &str) -> JourneyDef {
-        let mut def = JourneyDef {
-            name: journey.name.text.clone(),
-            loc: Loc { file, span: journey.name.span },
-            decl: Loc { file, span: decl.span },
-            docs: decl.docs.as_ref().map(|d| d.text.clone()),
-            start: None,
-            goal: None,
-            exits: Vec::new(),
-            exclude: Vec::new(),
-            suppress: Vec::new(),
-            attribution: 3 * 86_400,
-            reentry: Reentry::Always,
-            steps: Vec::new(),
-            flow: Vec::new(),
-            summary: JourneySummary::default(),
-        };
+        let mut def = JourneyDef::declared(
+            journey.name.text.clone(),
+            Loc { file, span: journey.name.span },
+            Loc { file, span: decl.span },
+            decl.docs.as_ref().map(|d| d.text.clone()),
+        );
 
         // The start comes first: it decides what `trigger.x` means everywhere else.
         let starts: Vec<&ast::Setting> = journey

@@ -297,7 +297,6 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let journey_count = journeys.len();
         let ids = profiles.list.iter().map(|p| p.id.clone()).collect();
         let states = profiles
             .list
@@ -328,7 +327,6 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let out = Outcome { journeys: tallies, ..Outcome::default() };
-        debug_assert_eq!(out.journeys.len(), journey_count);
         Engine {
             catalog,
             ids,
@@ -395,8 +393,7 @@ impl<'a> Engine<'a> {
         }
         self.fire_timers(|t| t <= until);
         progress(events.len() as u64);
-        for (p, state) in self.profiles.iter().enumerate() {
-            let _ = p;
+        for state in &self.profiles {
             for m in &state.memberships {
                 if let Some(instance) = &m.instance {
                     let tally = &mut self.out.journeys[m.journey as usize];

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
-use crate::engine::{Message, Outcome, Reason};
+use crate::engine::{Message, Outcome};
 use crate::input::Catalog;
 
 /// The format tag of `report.json`.
@@ -424,7 +424,6 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
             }
         })
         .collect();
-    let _ = Reason::ALL;
     Report {
         format: REPORT_FORMAT.to_owned(),
         start: Timestamp(outcome.start).to_string(),
