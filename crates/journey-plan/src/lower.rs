@@ -284,7 +284,7 @@ impl Lowering<'_> {
         };
         let file = sources.get(journey.decl.file);
         let steps = journey.all_steps();
-        let mut graph = Graph { lowering: self, text: file.text(), lines: file, nodes: vec![None; steps.len()], uses };
+        let mut graph = Graph { lowering: self, file, nodes: vec![None; steps.len()], uses };
         let entry = graph.block(&journey.steps, None, None);
         let Graph { nodes, mut uses, .. } = graph;
         let nodes: Vec<Node> = nodes.into_iter().map(|n| n.unwrap_or_else(unreachable_node)).collect();
@@ -412,8 +412,7 @@ pub fn walk(expr: &Expr, f: &mut impl FnMut(&Expr)) {
 /// The flat graph of one journey, built step by step.
 struct Graph<'a> {
     lowering: &'a Lowering<'a>,
-    text: &'a str,
-    lines: &'a journey_diagnostics::SourceFile,
+    file: &'a journey_diagnostics::SourceFile,
     nodes: Vec<Option<Node>>,
     uses: Uses,
 }
@@ -429,12 +428,13 @@ impl Graph<'_> {
     }
 
     fn line(&self, span: journey_diagnostics::Span) -> u32 {
-        self.lines.position(span.start as usize, journey_diagnostics::ColumnUnit::Utf8).line + 1
+        self.file.position(span.start as usize, journey_diagnostics::ColumnUnit::Utf8).line + 1
     }
 
     /// The step as reports name it: its first line without the opening brace.
     fn label(&self, span: journey_diagnostics::Span) -> String {
-        let text = self.text.get(span.first_line(self.text).range()).unwrap_or("");
+        let source = self.file.text();
+        let text = source.get(span.first_line(source).range()).unwrap_or("");
         text.trim().trim_end_matches('{').trim_end().to_owned()
     }
 
