@@ -12,12 +12,16 @@ pub struct Counting;
 static ON: AtomicBool = AtomicBool::new(false);
 static LIVE: AtomicI64 = AtomicI64::new(0);
 static PEAK: AtomicI64 = AtomicI64::new(0);
+static CALLS: AtomicI64 = AtomicI64::new(0);
 
 /// Adds `delta` bytes. The benchmark is single-threaded: plain loads and stores
 /// (no locked read-modify-write) are enough and cheap.
 #[inline]
 fn count(delta: i64) {
     if ON.load(Relaxed) {
+        if delta > 0 {
+            CALLS.store(CALLS.load(Relaxed) + 1, Relaxed);
+        }
         let live = LIVE.load(Relaxed) + delta;
         LIVE.store(live, Relaxed);
         if live > PEAK.load(Relaxed) {
@@ -53,6 +57,7 @@ unsafe impl GlobalAlloc for Counting {
 pub fn start() {
     LIVE.store(0, Relaxed);
     PEAK.store(0, Relaxed);
+    CALLS.store(0, Relaxed);
     ON.store(true, Relaxed);
 }
 
@@ -69,4 +74,9 @@ pub fn live() -> i64 {
 /// The highest [`live`] since [`start`] or the last [`reset_peak`].
 pub fn peak() -> i64 {
     PEAK.load(Relaxed)
+}
+
+/// Allocations (and growing reallocations) made since [`start`].
+pub fn calls() -> i64 {
+    CALLS.load(Relaxed)
 }

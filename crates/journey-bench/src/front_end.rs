@@ -48,6 +48,20 @@ pub fn run(dir: &Path, runs: usize) -> Result<(), String> {
     if errors > 0 {
         return Err(format!("the project has {errors} errors: benchmark a valid project"));
     }
+    // Memory, in a separate untimed run with counting on.
+    crate::alloc::start();
+    let parses: Vec<_> =
+        texts.iter().enumerate().map(|(i, (_, t))| journey_syntax::parse(FileId(i as u32), t)).collect();
+    let (parse_heap, parse_calls) = (crate::alloc::live(), crate::alloc::calls());
+    drop(parses);
+    let project = Project::from_texts(texts.iter().cloned());
+    let project_heap = crate::alloc::live();
+    crate::alloc::start();
+    let analysis = check(&project, Mode::Design);
+    let (check_heap, check_peak, check_calls) = (crate::alloc::live(), crate::alloc::peak(), crate::alloc::calls());
+    crate::alloc::stop();
+    let warnings = analysis.diagnostics.len();
+    drop((project, analysis));
     let rate = |d: Duration| megabytes / d.as_secs_f64();
     println!("project: {} files, {journeys} journeys, {megabytes:.2} MB", texts.len());
     println!("{:<8} {:>10} {:>10}", "stage", "time", "MB/s");
@@ -55,5 +69,14 @@ pub fn run(dir: &Path, runs: usize) -> Result<(), String> {
     println!("{:<8} {:>8.1}ms {:>10.1}", "parse", parse.as_secs_f64() * 1e3, rate(parse));
     println!("{:<8} {:>8.1}ms {:>10.1}", "check", whole.as_secs_f64() * 1e3, rate(whole));
     println!("(best of {runs} runs, one thread; `parse` includes lexing, `check` includes parsing)");
+    let mb = |b: i64| b as f64 / 1e6;
+    println!(
+        "heap: parse trees {:.1} MB ({parse_calls} allocations); project with its texts {:.1} MB; \
+         semantic pass {:.1} MB kept, {:.1} MB peak ({check_calls} allocations; {warnings} diagnostics)",
+        mb(parse_heap),
+        mb(project_heap),
+        mb(check_heap),
+        mb(check_peak)
+    );
     Ok(())
 }
