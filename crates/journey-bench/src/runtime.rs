@@ -10,7 +10,7 @@ use journey_check::{Mode, Project, check, discover};
 use journey_plan::Plan;
 use journey_runtime::engine::{Engine, Message, Outcome};
 use journey_runtime::input::{self, Catalog, Event, Events, Profiles};
-use journey_runtime::{DataFile, Options};
+use journey_runtime::{DataFile, Messages, Options};
 
 use crate::alloc;
 
@@ -63,15 +63,31 @@ fn copy(profiles: &Profiles) -> Profiles {
     Profiles { list: profiles.list.clone(), index: profiles.index.clone() }
 }
 
-fn replay(plan: &Plan, catalog: &Catalog, profiles: Profiles, events: &[Event]) -> Outcome {
-    Engine::new(plan, catalog, profiles).run(events, Options::default(), &mut |_| {})
+/// The replay as `journey run` does it: the engine over the events, then the
+/// text of `actions.jsonl` (written to nowhere) from the messages. Returns the
+/// outcome (without its messages), the messages, and the heap the messages and
+/// the profile ids hold (not the addresses, which are shared with the profiles).
+fn replay(
+    plan: &Plan,
+    catalog: &Catalog,
+    profiles: Profiles,
+    events: &[Event],
+) -> Result<(Outcome, Messages, usize), String> {
+    let mut outcome = Engine::new(plan, catalog, profiles).run(events, Options::default(), &mut |_| {});
+    let ids = std::mem::take(&mut outcome.profile_ids);
+    let id_bytes = (0..ids.len() as u32).map(|p| ids.get(p).len() + size_of::<usize>()).sum::<usize>();
+    let list = std::mem::take(&mut outcome.messages);
+    let bytes = list.capacity() * size_of::<Message>() + id_bytes;
+    let messages = Messages::new(plan, catalog, ids, list);
+    messages.write_actions(&mut std::io::sink()).map_err(|e| e.to_string())?;
+    Ok((outcome, messages, bytes))
 }
 
-/// The heap an outcome holds (the messages, their addresses, the actions text).
-fn outcome_bytes(outcome: &Outcome) -> usize {
-    outcome.messages.capacity() * size_of::<Message>()
-        + outcome.messages.iter().map(|m| m.to.as_ref().map_or(0, |t| t.len())).sum::<usize>()
-        + outcome.actions.capacity()
+/// The texts of `actions.jsonl` and `messages.jsonl`, written to nowhere, as `journey run` writes them.
+fn write_outputs(output: &journey_runtime::RunOutput) -> Result<(), String> {
+    let mut sink = std::io::sink();
+    output.messages.write_actions(&mut sink).map_err(|e| e.to_string())?;
+    output.messages.write_jsonl(&mut sink).map_err(|e| e.to_string())
 }
 
 /// Builds the plan of the project in `dir` as `journey run DIR` does (publish-time check, then lowering).
@@ -125,7 +141,7 @@ pub fn run(
             "replay" => {
                 let profiles = read_profiles(&catalog, &profile_text)?;
                 let events = read_events(&catalog, &profiles, &event_text)?;
-                timed(runs, || copy(&profiles), |p| Ok(replay(&plan, &catalog, p, &events.list)))?.0
+                timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events.list))?.0
             }
             "whole" => {
                 timed(
@@ -142,7 +158,7 @@ pub fn run(
                             &mut |_, _| {},
                         )
                         .map_err(|e| e.to_string())?;
-                        output.messages.write_jsonl(&mut std::io::sink()).map_err(|e| e.to_string())?;
+                        write_outputs(&output)?;
                         Ok(output)
                     },
                 )?
@@ -167,25 +183,25 @@ pub fn run(
     )?;
     let event_count = events.list.len();
     let profile_count = profiles.list.len();
-    // The replay keeps the set of event ids seen (duplicates are dropped): its table, as hashbrown sizes it.
-    let ids = events.list.iter().filter(|e| e.id.is_some()).count();
-    let id_set = if ids == 0 { 0 } else { (ids * 8 / 7).next_power_of_two() * (size_of::<&str>() + 1) };
+    // The replay marks the events that repeat an earlier id (duplicates are dropped): a byte an event.
+    let id_marks = event_count;
 
     // (b) Replay only: engine construction and the replay of the parsed events.
     // The engine takes the profiles: each run gets a copy, made before the clock starts.
-    let (replay_times, outcome) = timed(runs, || copy(&profiles), |p| Ok(replay(&plan, &catalog, p, &events.list)))?;
+    let (replay_times, (outcome, messages, _)) =
+        timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events.list))?;
     if let Some((line, message)) = outcome.unmatched.first() {
         return Err(format!(
             "events.jsonl:{line}: {message} ({} such events): the data does not fit the journeys",
             outcome.unmatched.len()
         ));
     }
-    let sends = outcome.messages.len();
-    let entered: HashSet<u32> = outcome.messages.iter().map(|m| m.profile).collect();
+    let sends = messages.len();
+    let entered: HashSet<u32> = messages.list().iter().map(|m| m.profile).collect();
     let entries: u64 = outcome.journeys.iter().map(|j| j.entries).sum();
     let active: u64 = outcome.journeys.iter().map(|j| j.active).sum();
     let (processed, duplicates) = (outcome.events_processed, outcome.duplicates);
-    drop(outcome);
+    drop((outcome, messages));
 
     // (c) The whole run, as `journey run` calls it (parse, replay, report; files already in memory),
     // and the text of `messages.jsonl`, written to nowhere.
@@ -202,7 +218,7 @@ pub fn run(
                 &mut |_, _| {},
             )
             .map_err(|e| e.to_string())?;
-            output.messages.write_jsonl(&mut std::io::sink()).map_err(|e| e.to_string())?;
+            write_outputs(&output)?;
             Ok(output)
         },
     )?;
@@ -212,13 +228,13 @@ pub fn run(
     let hwm_reset = reset_hwm();
     let rss_before = status_kb("VmRSS");
     alloc::start();
-    let outcome = replay(&plan, &catalog, copied, &events.list);
+    let replayed = replay(&plan, &catalog, copied, &events.list)?;
     let heap_peak = alloc::peak();
     alloc::stop();
     let rss_after = status_kb("VmRSS");
     let hwm_replay = status_kb("VmHWM");
-    let output = outcome_bytes(&outcome);
-    drop(outcome);
+    let output = replayed.2;
+    drop(replayed);
     // The heap of the parsed input, from a counted parse.
     drop((profiles, events));
     alloc::start();
@@ -272,7 +288,7 @@ pub fn run(
     let state = heap_peak as f64 - output as f64;
     println!(
         "replay heap: peak {:.1} MB above the parsed input = engine state {:.1} MB + outcome {:.1} MB \
-         (messages and actions text: {:.0} B a send)",
+         (messages and profile ids: {:.0} B a send)",
         mb(heap_peak as f64),
         mb(state),
         mb(output as f64),
@@ -284,11 +300,11 @@ pub fn run(
         state / entered.len().max(1) as f64,
         entered.len()
     );
-    let per_profile = (state - id_set as f64) / profile_count.max(1) as f64;
+    let per_profile = (state - id_marks as f64) / profile_count.max(1) as f64;
     println!(
-        "  of which the set of event ids seen {:.1} MB ({ids} ids; it grows with events, not profiles): \
-         {per_profile:.0} B a profile without it",
-        mb(id_set as f64)
+        "  of which the marks of repeated event ids {:.1} MB (a byte an event; it grows with events, not \
+         profiles): {per_profile:.0} B a profile without them",
+        mb(id_marks as f64)
     );
     let hwm = if hwm_reset { format!("{:.1} MB", hwm_replay as f64 / 1e3) } else { "not measurable".to_owned() };
     println!(

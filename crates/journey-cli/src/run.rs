@@ -113,19 +113,18 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         usage_error(format!("cannot create `{}`: {e}", args.out.display()));
         Outcome::Usage
     })?;
-    write("actions.jsonl", &output.actions)?;
+    // The messages are written straight to their files, in chunks.
+    let stream = |name: &str, lines: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+        let path = args.out.join(name);
+        std::fs::File::create(&path).and_then(|mut file| lines(&mut file)).map_err(|e| {
+            usage_error(format!("cannot write `{}`: {e}", path.display()));
+            Outcome::Usage
+        })
+    };
+    stream("actions.jsonl", &|out| output.messages.write_actions(out))?;
     write("report.json", &output.report.to_json())?;
     write("report.csv", &output.report.to_csv())?;
-    let path = args.out.join("messages.jsonl");
-    let written = std::fs::File::create(&path).and_then(|file| {
-        let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
-        output.messages.write_jsonl(&mut file)?;
-        std::io::Write::flush(&mut file)
-    });
-    written.map_err(|e| {
-        usage_error(format!("cannot write `{}`: {e}", path.display()));
-        Outcome::Usage
-    })?;
+    stream("messages.jsonl", &|out| output.messages.write_jsonl(out))?;
     if let Some(path) = &args.rejects {
         let mut text = String::new();
         for r in &output.rejected {

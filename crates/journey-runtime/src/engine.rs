@@ -1,7 +1,7 @@
 //! The interpreter: replays events on a virtual clock and moves profiles through journeys.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use journey_plan::{
@@ -10,7 +10,7 @@ use journey_plan::{
 };
 
 use crate::expr::{Compiled, Past, Scope, compile};
-use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profiles, Value};
+use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profile, Profiles, Value};
 
 /// Why a profile left a journey.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,8 +127,6 @@ pub struct Outcome {
     pub until: i64,
     /// Every message, in send order.
     pub messages: Vec<Message>,
-    /// One JSON line per send (`actions.jsonl`).
-    pub actions: String,
     /// Per journey, in plan order.
     pub journeys: Vec<JourneyTally>,
     /// Events replayed.
@@ -141,6 +139,8 @@ pub struct Outcome {
     pub after_until: u64,
     /// Channel events naming a message never sent to that profile.
     pub unmatched: Vec<(u32, String)>,
+    /// The ids of the profiles, by index (the messages name profiles by index).
+    pub profile_ids: ProfileIds,
 }
 
 /// Run options.
@@ -187,74 +187,244 @@ struct Journey {
     reentry: Reentry,
     entry: Option<u32>,
     nodes: Vec<Node>,
-    /// The constant parts of its action lines, as JSON: `,"journey":..,"version":..,"profile":`.
-    action_journey: String,
-    /// Per node, `,"step":..,"channel":..,"content":..,"to":` (send nodes only).
-    action_step: Vec<String>,
-    /// The start of its message ids, escaped for JSON: `NAME/VERSION/`.
-    message_id_prefix: String,
 }
 
+/// What an active membership waits for: a timer, then going on to a node (or
+/// to the end of the steps), or the event or deadline of an await node. Four
+/// bytes: a node, or one of two marks above every node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Waiting {
-    /// Waiting for a timer, then going to `next`.
-    Timer(Option<u32>),
+struct Waiting(u32);
+
+impl Waiting {
     /// Waiting at an await node for its event or deadline.
-    Await,
+    const AWAIT: Waiting = Waiting(u32::MAX);
+    /// The mark of a timer after which the steps are finished.
+    const TIMER_TO_END: u32 = u32::MAX - 1;
+
+    /// Waiting for a timer, then going to `next`.
+    fn timer(next: Option<u32>) -> Waiting {
+        Waiting(next.unwrap_or(Waiting::TIMER_TO_END))
+    }
+
+    /// Where a timer goes on (for a timer wait).
+    fn next(self) -> Option<u32> {
+        (self.0 != Waiting::TIMER_TO_END).then_some(self.0)
+    }
 }
 
-#[derive(Debug)]
-struct Instance {
-    node: u32,
-    token: u32,
-    waiting: Waiting,
-    start_data: Option<Box<[Option<Value>]>>,
-}
+/// No event, no message: the empty value of index fields.
+const NONE: u32 = u32::MAX;
 
-#[derive(Debug)]
+/// A profile's membership of one journey. The memberships are one flat array,
+/// a row of one per journey for each profile: no heap object per profile.
+#[derive(Clone, Copy, Debug)]
 struct Membership {
-    journey: u16,
-    /// Boxed: most memberships are of profiles that have left (8 bytes, not 32).
-    instance: Option<Box<Instance>>,
+    /// Entries so far (0: it never entered, the other fields mean nothing).
     entries: u32,
-    last_entry: i64,
-    last_left: Option<(Reason, i64)>,
+    /// The node it is at, while in the journey.
+    node: u32,
+    /// The token of its pending timer: an older timer is stale.
+    token: u32,
+    /// What it waits for, while in the journey.
+    waiting: Waiting,
+    /// The event that started the current entry (index in the events), or [`NONE`].
+    start: u32,
+    /// In the journey now.
+    active: bool,
     goal_reached: bool,
-    stages: Box<[bool]>,
+    /// Why it last left, if it did.
+    left: Option<Reason>,
+    last_entry: i64,
+    /// When it last left.
+    last_left: i64,
 }
 
-#[derive(Debug, Default)]
-struct ProfileState {
-    attributes: Vec<Option<Value>>,
-    lists: Vec<u16>,
-    history: Vec<Past>,
-    memberships: Vec<Membership>,
-    /// The latest send of each (content, journey) pair.
-    latest: Vec<(u16, u16, u32)>,
+impl Membership {
+    const NEVER: Membership = Membership {
+        entries: 0,
+        node: 0,
+        token: 0,
+        waiting: Waiting::AWAIT,
+        start: NONE,
+        active: false,
+        goal_reached: false,
+        left: None,
+        last_entry: 0,
+        last_left: 0,
+    };
 }
 
 /// A timer: when, order of setting, profile (or `u32::MAX` for a segment round), journey, token.
-type Timer = Reverse<(i64, u64, u32, u16, u32)>;
+type Timer = (i64, u64, u32, u16, u32);
 
 const ROUND: u32 = u32::MAX;
+
+/// The pending timers, due in (time, order of setting) order. A timer is set at
+/// `now + delay` and `now` never goes back, so the timers of one delay come due
+/// in the order they were set: one queue per delay, merged at their fronts,
+/// instead of a heap of every timer. A timer that would break the order of its
+/// queue (rounds, events out of order, too many delays) goes to a heap.
+#[derive(Default)]
+struct Timers {
+    queues: Vec<(i64, VecDeque<Timer>)>,
+    heap: BinaryHeap<Reverse<Timer>>,
+    seq: u64,
+}
+
+/// The most delays with a queue of their own; others go to the heap.
+const DELAY_QUEUES: usize = 16;
+
+impl Timers {
+    /// Sets a timer at `at`, `delay` after now.
+    fn push(&mut self, delay: i64, at: i64, profile: u32, journey: u16, token: u32) {
+        self.seq += 1;
+        let timer = (at, self.seq, profile, journey, token);
+        let queue = match self.queues.iter().position(|(d, _)| *d == delay) {
+            Some(q) => Some(q),
+            None if self.queues.len() < DELAY_QUEUES && delay >= 0 => {
+                self.queues.push((delay, VecDeque::new()));
+                Some(self.queues.len() - 1)
+            }
+            None => None,
+        };
+        match queue.map(|q| &mut self.queues[q].1) {
+            Some(queue) if queue.back().is_none_or(|last| *last <= timer) => queue.push_back(timer),
+            _ => self.heap.push(Reverse(timer)),
+        }
+    }
+
+    /// Removes and returns the first timer, if it is `due`.
+    fn pop_due(&mut self, due: impl Fn(i64) -> bool) -> Option<Timer> {
+        let mut first: Option<(Timer, usize)> = self.heap.peek().map(|Reverse(t)| (*t, usize::MAX));
+        for (q, (_, queue)) in self.queues.iter().enumerate() {
+            if let Some(&t) = queue.front()
+                && first.is_none_or(|(f, _)| t < f)
+            {
+                first = Some((t, q));
+            }
+        }
+        let (timer, from) = first?;
+        if !due(timer.0) {
+            return None;
+        }
+        match from {
+            usize::MAX => self.heap.pop(),
+            q => self.queues[q].1.pop_front().map(Reverse),
+        };
+        Some(timer)
+    }
+}
+
+/// The ids of a run's profiles, by index, in one text.
+#[derive(Debug, Default)]
+pub struct ProfileIds {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl ProfileIds {
+    /// The ids of `profiles`, in order.
+    pub fn of<'p>(profiles: impl Iterator<Item = &'p str>) -> ProfileIds {
+        let mut ids = ProfileIds::default();
+        for id in profiles {
+            ids.text.push_str(id);
+            ids.ends.push(ids.text.len());
+        }
+        ids.text.shrink_to_fit();
+        ids.ends.shrink_to_fit();
+        ids
+    }
+
+    /// The id of profile `p`.
+    pub fn get(&self, p: u32) -> &str {
+        let p = p as usize;
+        let start = if p == 0 { 0 } else { self.ends[p - 1] };
+        &self.text[start..self.ends[p]]
+    }
+
+    /// How many profiles.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
 
 /// The interpreter's state during a run.
 pub struct Engine<'a> {
     catalog: &'a Catalog,
-    ids: Vec<Box<str>>,
+    /// The events being replayed (an entry's start event is kept as its index).
+    events: &'a [Event],
     journeys: Vec<Journey>,
     segments: Vec<Option<Compiled>>,
     commerce: Vec<bool>,
     revenue_slot: Vec<Option<usize>>,
     remembered: Vec<bool>,
     push_slot: Option<usize>,
-    profiles: Vec<ProfileState>,
-    timers: BinaryHeap<Timer>,
-    seq: u64,
+    /// The profiles: ids, attributes and lists, updated by events.
+    profiles: Vec<Profile>,
+    /// Per profile, its history of the triggers behavioural functions read.
+    history: Vec<Vec<Past>>,
+    /// Per profile, one membership per journey.
+    memberships: Vec<Membership>,
+    /// The (journey, content) pairs of the send nodes, grouped by journey.
+    pairs: Pairs,
+    /// Per profile, its latest message of each pair (index in the messages, or [`NONE`]).
+    latest: Vec<u32>,
+    /// Per profile, a bit per stage of every journey: reached.
+    stage_bits: Vec<u64>,
+    /// Per journey, its first bit in a profile's stage bits.
+    stage_base: Vec<usize>,
+    /// Words of stage bits per profile.
+    stage_words: usize,
+    timers: Timers,
     token: u32,
-    /// The latest send time and its text (sends come in bursts at one instant).
-    ts_text: (i64, String),
     out: Outcome,
+}
+
+/// The (journey, content) pairs that send nodes make: the latest send of each is
+/// what channel events and `if opened ...` steps refer to.
+#[derive(Debug, Default)]
+struct Pairs {
+    /// Per journey, its pairs (a range of pair indices).
+    of_journey: Vec<std::ops::Range<u32>>,
+    /// Per journey, per content: its pair, or [`NONE`].
+    index: Vec<Vec<u32>>,
+    /// Per content, the pairs that send it, with their journey.
+    of_content: Vec<Vec<(u16, u32)>>,
+    /// How many.
+    count: usize,
+}
+
+impl Pairs {
+    fn of(journeys: &[Journey], contents: usize) -> Pairs {
+        let mut pairs = Pairs { of_content: vec![Vec::new(); contents], ..Pairs::default() };
+        for (j, journey) in journeys.iter().enumerate() {
+            let first = pairs.count as u32;
+            let mut index = vec![NONE; contents];
+            for node in &journey.nodes {
+                if let Node::Send { content, .. } = node
+                    && let Some(slot) = index.get_mut(*content as usize)
+                    && *slot == NONE
+                {
+                    *slot = pairs.count as u32;
+                    pairs.of_content[*content as usize].push((j as u16, pairs.count as u32));
+                    pairs.count += 1;
+                }
+            }
+            pairs.of_journey.push(first..pairs.count as u32);
+            pairs.index.push(index);
+        }
+        pairs
+    }
+
+    /// The pair of `content` in journey `j`, or [`NONE`].
+    fn get(&self, j: u16, content: u16) -> u32 {
+        self.index[j as usize].get(content as usize).copied().unwrap_or(NONE)
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -297,13 +467,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let ids = profiles.list.iter().map(|p| p.id.clone()).collect();
-        let states = profiles
-            .list
-            .into_iter()
-            .map(|p| ProfileState { attributes: p.attributes, lists: p.lists, ..ProfileState::default() })
-            .collect();
-        let tallies = journeys
+        let tallies: Vec<JourneyTally> = journeys
             .iter()
             .zip(&plan.journeys)
             .map(|(j, p)| {
@@ -326,27 +490,42 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
+        let mut stage_base = Vec::with_capacity(tallies.len());
+        let mut stage_count = 0;
+        for tally in &tallies {
+            stage_base.push(stage_count);
+            stage_count += tally.stages.len();
+        }
+        let stage_words = stage_count.div_ceil(64);
+        let profile_count = profiles.list.len();
+        let pairs = Pairs::of(&journeys, catalog.contents.len());
         let out = Outcome { journeys: tallies, ..Outcome::default() };
         Engine {
             catalog,
-            ids,
+            events: &[],
+            memberships: vec![Membership::NEVER; profile_count * journeys.len()],
+            latest: vec![NONE; profile_count * pairs.count],
+            pairs,
+            stage_bits: vec![0; profile_count * stage_words],
+            stage_base,
+            stage_words,
             journeys,
             segments,
             commerce,
             revenue_slot,
             remembered,
             push_slot: catalog.profile.slot(&["push_token".to_owned()]),
-            profiles: states,
-            timers: BinaryHeap::new(),
-            seq: 0,
+            history: std::iter::repeat_with(Vec::new).take(profile_count).collect(),
+            profiles: profiles.list,
+            timers: Timers::default(),
             token: 0,
-            ts_text: (0, String::new()),
             out,
         }
     }
 
     /// Replays `events` (sorted by time) and returns what happened.
-    pub fn run(mut self, events: &[Event], options: Options, progress: &mut dyn FnMut(u64)) -> Outcome {
+    pub fn run(mut self, events: &'a [Event], options: Options, progress: &mut dyn FnMut(u64)) -> Outcome {
+        self.events = events;
         let start = options.start.or(events.first().map(|e| e.ts)).unwrap_or(0);
         let until = options.until.or(events.last().map(|e| e.ts)).unwrap_or(start).max(start);
         self.out.start = start;
@@ -355,8 +534,7 @@ impl<'a> Engine<'a> {
             if let Start::Segment { every_ms, .. } = journey.start {
                 let mut t = start;
                 loop {
-                    self.seq += 1;
-                    self.timers.push(Reverse((t, self.seq, ROUND, j as u16, 0)));
+                    self.timers.push(i64::MIN, t, ROUND, j as u16, 0);
                     match every_ms {
                         Some(every) if every > 0 && t + every <= until => t += every,
                         _ => break,
@@ -364,17 +542,12 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        // Sized once: growing it would hash every id again.
-        let ids = events.iter().filter(|e| e.id.is_some()).count();
-        let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> =
-            HashSet::with_capacity_and_hasher(ids, BuildHasherDefault::default());
+        let repeated = repeated_ids(events);
         for (i, event) in events.iter().enumerate() {
             if i % 65_536 == 0 {
                 progress(i as u64);
             }
-            if let Some(id) = &event.id
-                && !seen.insert(id)
-            {
+            if repeated[i] {
                 self.out.duplicates += 1;
                 continue;
             }
@@ -389,28 +562,24 @@ impl<'a> Engine<'a> {
             }
             self.fire_timers(|t| t < event.ts);
             self.out.events_processed += 1;
-            self.event(event);
+            self.event(i as u32, event);
         }
         self.fire_timers(|t| t <= until);
         progress(events.len() as u64);
-        for state in &self.profiles {
-            for m in &state.memberships {
-                if let Some(instance) = &m.instance {
-                    let tally = &mut self.out.journeys[m.journey as usize];
-                    tally.active += 1;
-                    tally.node_active[instance.node as usize] += 1;
-                }
+        let journey_count = self.journeys.len().max(1);
+        for (i, m) in self.memberships.iter().enumerate() {
+            if m.active {
+                let tally = &mut self.out.journeys[i % journey_count];
+                tally.active += 1;
+                tally.node_active[m.node as usize] += 1;
             }
         }
+        self.out.profile_ids = ProfileIds::of(self.profiles.iter().map(|p| &*p.id));
         self.out
     }
 
     fn fire_timers(&mut self, due: impl Fn(i64) -> bool) {
-        while let Some(&Reverse((t, _, profile, journey, token))) = self.timers.peek() {
-            if !due(t) {
-                break;
-            }
-            self.timers.pop();
+        while let Some((t, _, profile, journey, token)) = self.timers.pop_due(&due) {
             if profile == ROUND {
                 self.round(journey, t);
             } else {
@@ -421,35 +590,38 @@ impl<'a> Engine<'a> {
 
     /// State changes of an event before `--start`: attributes, lists and history, no journey.
     fn remember(&mut self, event: &Event) {
-        let state = &mut self.profiles[event.profile as usize];
+        let p = event.profile as usize;
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 if self.remembered[*trigger as usize] {
-                    push_small(&mut state.history, Past { trigger: *trigger, ts: event.ts, data: data.clone() });
+                    push_small(&mut self.history[p], Past { trigger: *trigger, ts: event.ts, data: data.clone() });
                 }
             }
             EventKind::ProfileUpdated(changes) => {
+                let attributes = &mut self.profiles[p].attributes;
                 for (slot, value) in changes {
-                    state.attributes[*slot] = value.clone();
+                    attributes[*slot] = value.clone();
                 }
             }
             EventKind::SegmentJoined(s) => {
-                if !state.lists.contains(s) {
-                    state.lists.push(*s);
+                let lists = &mut self.profiles[p].lists;
+                if !lists.contains(s) {
+                    lists.push(*s);
                 }
             }
-            EventKind::SegmentLeft(s) => state.lists.retain(|x| x != s),
+            EventKind::SegmentLeft(s) => self.profiles[p].lists.retain(|x| x != s),
             EventKind::Channel { .. } => {}
         }
     }
 
-    fn event(&mut self, event: &Event) {
+    /// Event `i` of the run.
+    fn event(&mut self, i: u32, event: &Event) {
         let p = event.profile;
         let now = event.ts;
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 self.remember(event);
-                self.trigger_event(p, *trigger, data, now);
+                self.trigger_event(p, i, *trigger, data, now);
             }
             EventKind::ProfileUpdated(_) | EventKind::SegmentJoined(_) | EventKind::SegmentLeft(_) => {
                 self.remember(event);
@@ -461,7 +633,8 @@ impl<'a> Engine<'a> {
         self.check_suppression(p, now);
     }
 
-    fn trigger_event(&mut self, p: u32, trigger: u16, data: &[Option<Value>], now: i64) {
+    /// A trigger event, event `i` of the run, with `data`.
+    fn trigger_event(&mut self, p: u32, i: u32, trigger: u16, data: &[Option<Value>], now: i64) {
         // 1. Goals, before any exit.
         let mut goal_candidates = Vec::new();
         for (j, journey) in self.journeys.iter().enumerate() {
@@ -472,8 +645,10 @@ impl<'a> Engine<'a> {
                 goal_candidates.push(j as u16);
             }
         }
-        for j in self.credited(p, &goal_candidates, now) {
-            self.reach_goal(p, j);
+        if !goal_candidates.is_empty() {
+            for j in self.credited(p, &goal_candidates, now) {
+                self.reach_goal(p, j);
+            }
         }
         // 2. Orders: every commerce event, under the same attribution rules.
         if self.commerce[trigger as usize] {
@@ -496,7 +671,7 @@ impl<'a> Engine<'a> {
         }
         // 3. Exits.
         for j in 0..self.journeys.len() as u16 {
-            if self.instance(p, j).is_none() {
+            if !self.active(p, j) {
                 continue;
             }
             let exits = self.journeys[j as usize]
@@ -509,13 +684,12 @@ impl<'a> Engine<'a> {
         }
         // 4. Steps waiting for this trigger.
         for j in 0..self.journeys.len() as u16 {
-            let Some(instance) = self.instance(p, j) else { continue };
-            if instance.waiting != Waiting::Await {
+            let m = self.membership(p, j);
+            if !m.active || m.waiting != Waiting::AWAIT {
                 continue;
             }
-            let node = instance.node;
             if let Node::AwaitTrigger { trigger: t, condition, on_event, .. } =
-                &self.journeys[j as usize].nodes[node as usize]
+                &self.journeys[j as usize].nodes[m.node as usize]
                 && *t == trigger
                 && self.matches(p, j, condition.as_ref(), data, now)
             {
@@ -529,22 +703,32 @@ impl<'a> Engine<'a> {
                 && *t == trigger
                 && self.matches(p, j, condition.as_ref(), data, now)
             {
-                self.try_enter(p, j, now, Some(data.into()));
+                self.try_enter(p, j, now, i);
             }
+        }
+    }
+
+    /// The data of the event that started `p`'s current entry in journey `j`.
+    fn start_data(&self, p: u32, j: u16) -> Option<&'a [Option<Value>]> {
+        let m = self.membership(p, j);
+        if !m.active || m.start == NONE {
+            return None;
+        }
+        match &self.events.get(m.start as usize)?.kind {
+            EventKind::Trigger { data, .. } => Some(data),
+            _ => None,
         }
     }
 
     /// Whether an event with `data` satisfies `condition` for journey `j`.
     fn matches(&self, p: u32, j: u16, condition: Option<&Compiled>, data: &[Option<Value>], now: i64) -> bool {
         let Some(condition) = condition else { return true };
-        let state = &self.profiles[p as usize];
-        let start = self.instance(p, j).and_then(|i| i.start_data.as_deref());
         let member = |s: u16| self.member(p, s, now);
         let scope = Scope {
-            profile: &state.attributes,
-            history: &state.history,
+            profile: &self.profiles[p as usize].attributes,
+            history: &self.history[p as usize],
             event: Some(data),
-            start,
+            start: self.start_data(p, j),
             now,
             member: &member,
         };
@@ -552,24 +736,28 @@ impl<'a> Engine<'a> {
     }
 
     fn holds(&self, p: u32, j: u16, condition: &Compiled, now: i64) -> bool {
-        let state = &self.profiles[p as usize];
-        let start = self.instance(p, j).and_then(|i| i.start_data.as_deref());
         let member = |s: u16| self.member(p, s, now);
-        let scope =
-            Scope { profile: &state.attributes, history: &state.history, event: None, start, now, member: &member };
+        let scope = Scope {
+            profile: &self.profiles[p as usize].attributes,
+            history: &self.history[p as usize],
+            event: None,
+            start: self.start_data(p, j),
+            now,
+            member: &member,
+        };
         scope.holds(condition)
     }
 
     /// Whether profile `p` is a member of segment `s` now.
     fn member(&self, p: u32, s: u16, now: i64) -> bool {
-        let state = &self.profiles[p as usize];
+        let profile = &self.profiles[p as usize];
         match &self.segments[s as usize] {
-            None => state.lists.contains(&s),
+            None => profile.lists.contains(&s),
             Some(rule) => {
                 let member = |s: u16| self.member(p, s, now);
                 let scope = Scope {
-                    profile: &state.attributes,
-                    history: &state.history,
+                    profile: &profile.attributes,
+                    history: &self.history[p as usize],
                     event: None,
                     start: None,
                     now,
@@ -580,16 +768,22 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn membership(&self, p: u32, j: u16) -> Option<&Membership> {
-        self.profiles[p as usize].memberships.iter().find(|m| m.journey == j)
+    fn membership(&self, p: u32, j: u16) -> &Membership {
+        &self.memberships[p as usize * self.journeys.len() + j as usize]
     }
 
-    fn membership_mut(&mut self, p: u32, j: u16) -> Option<&mut Membership> {
-        self.profiles[p as usize].memberships.iter_mut().find(|m| m.journey == j)
+    fn membership_mut(&mut self, p: u32, j: u16) -> &mut Membership {
+        &mut self.memberships[p as usize * self.journeys.len() + j as usize]
     }
 
-    fn instance(&self, p: u32, j: u16) -> Option<&Instance> {
-        self.membership(p, j)?.instance.as_deref()
+    /// Whether `p` is in journey `j` now.
+    fn active(&self, p: u32, j: u16) -> bool {
+        self.membership(p, j).active
+    }
+
+    /// The latest messages of `p`, one per pair.
+    fn latest(&self, p: u32) -> &[u32] {
+        &self.latest[p as usize * self.pairs.count..(p as usize + 1) * self.pairs.count]
     }
 
     /// Among `candidates`, the journeys a goal or order event of `p` is credited to
@@ -599,42 +793,44 @@ impl<'a> Engine<'a> {
         let mut active = Vec::new();
         let mut latest: Option<(i64, u16)> = None;
         for &j in candidates {
-            let Some(m) = self.membership(p, j) else { continue };
-            if m.instance.is_some() {
+            let m = self.membership(p, j);
+            if m.entries == 0 {
+                continue;
+            }
+            if m.active {
                 active.push(j);
-            } else if let Some((reason, left)) = m.last_left
+            } else if let Some(reason) = m.left
                 && reason != Reason::Suppressed
-                && now - left <= self.journeys[j as usize].attribution_ms
-                && latest.is_none_or(|(t, _)| left > t)
+                && now - m.last_left <= self.journeys[j as usize].attribution_ms
+                && latest.is_none_or(|(t, _)| m.last_left > t)
             {
-                latest = Some((left, j));
+                latest = Some((m.last_left, j));
             }
         }
         if active.is_empty() { latest.map(|(_, j)| vec![j]).unwrap_or_default() } else { active }
     }
 
     fn reach_goal(&mut self, p: u32, j: u16) {
-        if let Some(m) = self.membership_mut(p, j)
-            && !m.goal_reached
-        {
+        let m = self.membership_mut(p, j);
+        if m.entries > 0 && !m.goal_reached {
             m.goal_reached = true;
             self.out.journeys[j as usize].goal_reached += 1;
         }
     }
 
     fn channel_event(&mut self, p: u32, what: ChannelEvent, content: u16, journey: Option<u16>, now: i64, line: u32) {
-        let state = &self.profiles[p as usize];
-        let found = state
-            .latest
+        let latest = self.latest(p);
+        let found = self.pairs.of_content[content as usize]
             .iter()
-            .filter(|(c, j, _)| *c == content && journey.is_none_or(|x| x == *j))
-            .map(|(_, _, m)| *m)
+            .filter(|(j, _)| journey.is_none_or(|x| x == *j))
+            .map(|&(_, pair)| latest[pair as usize])
+            .filter(|&m| m != NONE)
             .max();
         let Some(index) = found else {
             let name = &self.catalog.contents[content as usize];
             self.out.unmatched.push((
                 line,
-                format!("`{name}` was never sent to profile `{}` before this event", self.ids[p as usize]),
+                format!("`{name}` was never sent to profile `{}` before this event", self.profiles[p as usize].id),
             ));
             return;
         };
@@ -675,10 +871,11 @@ impl<'a> Engine<'a> {
             }
         }
         // A step waiting for this interaction with this message goes on.
-        if let Some(instance) = self.instance(p, j)
-            && instance.waiting == Waiting::Await
+        let m = self.membership(p, j);
+        if m.active
+            && m.waiting == Waiting::AWAIT
             && let Node::AwaitMessage { interaction, content: c, on_event, .. } =
-                &self.journeys[j as usize].nodes[instance.node as usize]
+                &self.journeys[j as usize].nodes[m.node as usize]
             && *c == content
             && interaction_happened(*interaction, what, counts_as_open)
         {
@@ -689,7 +886,7 @@ impl<'a> Engine<'a> {
 
     fn check_suppression(&mut self, p: u32, now: i64) {
         for j in 0..self.journeys.len() as u16 {
-            if self.instance(p, j).is_some() && self.suppressed(p, j, now) {
+            if self.active(p, j) && self.suppressed(p, j, now) {
                 self.leave(p, j, Reason::Suppressed, now);
             }
         }
@@ -704,50 +901,42 @@ impl<'a> Engine<'a> {
         let Start::Segment { segment, .. } = self.journeys[j as usize].start else { return };
         for p in 0..self.profiles.len() as u32 {
             if self.member(p, segment, now) {
-                self.try_enter(p, j, now, None);
+                self.try_enter(p, j, now, NONE);
             }
         }
     }
 
-    fn try_enter(&mut self, p: u32, j: u16, now: i64, start_data: Option<Box<[Option<Value>]>>) {
+    /// Enters `p` into journey `j` if the rules allow it; `start` is the index
+    /// of the event that starts it ([`NONE`] for a segment round).
+    fn try_enter(&mut self, p: u32, j: u16, now: i64, start: u32) {
         let journey = &self.journeys[j as usize];
-        if let Some(m) = self.membership(p, j) {
-            if m.instance.is_some() {
+        let m = self.membership(p, j);
+        if m.entries > 0 {
+            if m.active {
                 return;
             }
             match journey.reentry {
                 Reentry::Always => {}
-                Reentry::Never if m.entries > 0 => return,
-                Reentry::After(seconds) if m.entries > 0 && now - m.last_entry < seconds as i64 * 1000 => return,
+                Reentry::Never => return,
+                Reentry::After(seconds) if now - m.last_entry < seconds as i64 * 1000 => return,
                 _ => {}
             }
         }
         if journey.exclude.iter().any(|&s| self.member(p, s, now)) || self.suppressed(p, j, now) {
             return;
         }
-        let stage_count = self.out.journeys[j as usize].stages.len();
-        if self.membership(p, j).is_none() {
-            // Most profiles are in one or two journeys: no room for four.
-            let memberships = &mut self.profiles[p as usize].memberships;
-            memberships.reserve_exact(1);
-            memberships.push(Membership {
-                journey: j,
-                instance: None,
-                entries: 0,
-                last_entry: now,
-                last_left: None,
-                goal_reached: false,
-                stages: vec![false; stage_count].into_boxed_slice(),
-            });
-        }
         self.token += 1;
         let token = self.token;
-        let entry = self.journeys[j as usize].entry;
-        let m = self.membership_mut(p, j).expect("just ensured");
+        let entry = journey.entry;
+        let m = self.membership_mut(p, j);
         let first = m.entries == 0;
         m.entries += 1;
         m.last_entry = now;
-        m.instance = Some(Box::new(Instance { node: entry.unwrap_or(0), token, waiting: Waiting::Await, start_data }));
+        m.active = true;
+        m.node = entry.unwrap_or(0);
+        m.token = token;
+        m.waiting = Waiting::AWAIT;
+        m.start = start;
         let tally = &mut self.out.journeys[j as usize];
         tally.entries += 1;
         if first {
@@ -757,20 +946,20 @@ impl<'a> Engine<'a> {
     }
 
     fn wake(&mut self, p: u32, j: u16, token: u32, now: i64) {
-        let Some(instance) = self.instance(p, j) else { return };
-        if instance.token != token {
+        let m = *self.membership(p, j);
+        if !m.active || m.token != token {
             return;
         }
         if self.suppressed(p, j, now) {
             self.leave(p, j, Reason::Suppressed, now);
             return;
         }
-        let next = match instance.waiting {
-            Waiting::Timer(next) => next,
-            Waiting::Await => match &self.journeys[j as usize].nodes[instance.node as usize] {
+        let next = match m.waiting {
+            Waiting::AWAIT => match &self.journeys[j as usize].nodes[m.node as usize] {
                 Node::AwaitMessage { on_timeout, .. } | Node::AwaitTrigger { on_timeout, .. } => *on_timeout,
                 _ => None,
             },
+            timer => timer.next(),
         };
         self.resume(p, j, next, now);
     }
@@ -779,22 +968,24 @@ impl<'a> Engine<'a> {
     fn resume(&mut self, p: u32, j: u16, next: Option<u32>, now: i64) {
         self.token += 1;
         let token = self.token;
-        if let Some(instance) = self.membership_mut(p, j).and_then(|m| m.instance.as_mut()) {
-            instance.token = token;
+        let m = self.membership_mut(p, j);
+        if m.active {
+            m.token = token;
         }
         self.advance(p, j, next, now);
     }
 
-    fn set_timer(&mut self, p: u32, j: u16, at: i64, node: u32, waiting: Waiting) {
+    /// Suspends `p` at `node` until `delay` from now (or its event).
+    fn set_timer(&mut self, p: u32, j: u16, now: i64, delay: i64, node: u32, waiting: Waiting) {
         self.token += 1;
         let token = self.token;
-        if let Some(instance) = self.membership_mut(p, j).and_then(|m| m.instance.as_mut()) {
-            instance.token = token;
-            instance.node = node;
-            instance.waiting = waiting;
+        let m = self.membership_mut(p, j);
+        if m.active {
+            m.token = token;
+            m.node = node;
+            m.waiting = waiting;
         }
-        self.seq += 1;
-        self.timers.push(Reverse((at, self.seq, p, j, token)));
+        self.timers.push(delay, now + delay, p, j, token);
     }
 
     /// Runs steps from `node` until the profile waits or leaves.
@@ -805,8 +996,9 @@ impl<'a> Engine<'a> {
                 return;
             };
             self.out.journeys[j as usize].node_reached[n as usize] += 1;
-            if let Some(instance) = self.membership_mut(p, j).and_then(|m| m.instance.as_mut()) {
-                instance.node = n;
+            let m = self.membership_mut(p, j);
+            if m.active {
+                m.node = n;
             }
             let journey = &self.journeys[j as usize];
             match &journey.nodes[n as usize] {
@@ -816,22 +1008,22 @@ impl<'a> Engine<'a> {
                     node = next;
                 }
                 Node::Wait { ms, next } => {
-                    let (at, next) = (now + ms, *next);
-                    self.set_timer(p, j, at, n, Waiting::Timer(next));
+                    let (ms, next) = (*ms, *next);
+                    self.set_timer(p, j, now, ms, n, Waiting::timer(next));
                     return;
                 }
                 Node::AwaitMessage { interaction, content, ms, on_event, .. } => {
-                    let (interaction, content, at, on_event) = (*interaction, *content, now + ms, *on_event);
+                    let (interaction, content, ms, on_event) = (*interaction, *content, *ms, *on_event);
                     if self.already(p, j, content, interaction) {
                         node = on_event;
                     } else {
-                        self.set_timer(p, j, at, n, Waiting::Await);
+                        self.set_timer(p, j, now, ms, n, Waiting::AWAIT);
                         return;
                     }
                 }
                 Node::AwaitTrigger { ms, .. } => {
-                    let at = now + ms;
-                    self.set_timer(p, j, at, n, Waiting::Await);
+                    let ms = *ms;
+                    self.set_timer(p, j, now, ms, n, Waiting::AWAIT);
                     return;
                 }
                 Node::Branch { arms, otherwise } => {
@@ -842,16 +1034,15 @@ impl<'a> Engine<'a> {
                         .unwrap_or(*otherwise);
                 }
                 Node::Split { arms } => {
-                    let draw = split_draw(&journey.name, n, &self.ids[p as usize]);
+                    let draw = split_draw(&journey.name, n, &self.profiles[p as usize].id);
                     node = arms.iter().find(|(upto, _)| draw < *upto).or(arms.last()).and_then(|(_, next)| *next);
                 }
                 Node::Stage { stage, next } => {
                     let (stage, next) = (*stage, *next);
-                    if let Some(m) = self.membership_mut(p, j)
-                        && let Some(reached) = m.stages.get_mut(stage)
-                        && !*reached
-                    {
-                        *reached = true;
+                    let bit = self.stage_base[j as usize] + stage;
+                    let word = &mut self.stage_bits[p as usize * self.stage_words + bit / 64];
+                    if *word & (1 << (bit % 64)) == 0 {
+                        *word |= 1 << (bit % 64);
                         self.out.journeys[j as usize].stage_reached[stage] += 1;
                     }
                     node = next;
@@ -866,21 +1057,25 @@ impl<'a> Engine<'a> {
 
     /// The send node of the last message of journey `j` delivered to `p` (last touch).
     fn last_touch(&self, p: u32, j: u16) -> Option<u32> {
-        let state = &self.profiles[p as usize];
-        state
-            .latest
+        let range = self.pairs.of_journey[j as usize].clone();
+        self.latest(p)[range.start as usize..range.end as usize]
             .iter()
-            .filter(|(_, x, _)| *x == j)
-            .map(|(_, _, m)| *m)
-            .filter(|m| self.out.messages[*m as usize].delivered())
+            .copied()
+            .filter(|&m| m != NONE && self.out.messages[m as usize].delivered())
             .max()
             .map(|m| self.out.messages[m as usize].node)
     }
 
     /// Whether the latest send of `content` in journey `j` already had `interaction`.
     fn already(&self, p: u32, j: u16, content: u16, interaction: Interaction) -> bool {
-        let state = &self.profiles[p as usize];
-        let Some(&(_, _, index)) = state.latest.iter().find(|(c, x, _)| *c == content && *x == j) else { return false };
+        let pair = self.pairs.get(j, content);
+        if pair == NONE {
+            return false;
+        }
+        let index = self.latest(p)[pair as usize];
+        if index == NONE {
+            return false;
+        }
         let m = &self.out.messages[index as usize];
         match interaction {
             Interaction::Opened => m.opened,
@@ -893,38 +1088,12 @@ impl<'a> Engine<'a> {
     #[allow(clippy::too_many_arguments)]
     fn send(&mut self, p: u32, j: u16, n: u32, content: u16, channel: Channel, to: Option<usize>, now: i64) {
         let slot = to.or(if channel == Channel::Push { self.push_slot } else { None });
-        let state = &self.profiles[p as usize];
-        let address: Option<std::sync::Arc<str>> = slot.and_then(|s| match &state.attributes[s] {
+        let address: Option<std::sync::Arc<str>> = slot.and_then(|s| match &self.profiles[p as usize].attributes[s] {
             Some(Value::Text(t)) => Some(t.clone()),
             _ => None,
         });
-        let entry = self.membership(p, j).map(|m| m.entries).unwrap_or(1);
-        let journey = &self.journeys[j as usize];
-        let profile_id = &self.ids[p as usize];
-        if self.ts_text.0 != now || self.ts_text.1.is_empty() {
-            self.ts_text = (now, journey_time::Timestamp(now).to_string());
-        }
-        // The line is written in place, from the parts compiled with the journey:
-        // {"ts","journey","version","profile","step","channel","content","to","message_id"}.
-        let out = &mut self.out.actions;
-        out.push_str("{\"ts\":\"");
-        out.push_str(&self.ts_text.1);
-        out.push('"');
-        out.push_str(&journey.action_journey);
-        json_string(out, profile_id);
-        out.push_str(&journey.action_step[n as usize]);
-        match &address {
-            Some(address) => json_string(out, address),
-            None => out.push_str("null"),
-        }
-        out.push_str(",\"message_id\":\"");
-        out.push_str(&journey.message_id_prefix);
-        json_inner(out, profile_id);
-        out.push('/');
-        push_number(out, entry);
-        out.push('/');
-        push_number(out, n);
-        out.push_str("\"}\n");
+        let m = self.membership(p, j);
+        let entry = if m.entries > 0 { m.entries } else { 1 };
         let index = self.out.messages.len() as u32;
         self.out.messages.push(Message {
             journey: j,
@@ -945,23 +1114,62 @@ impl<'a> Engine<'a> {
             unsubscribed: false,
             spam_reports: 0,
         });
-        let latest = &mut self.profiles[p as usize].latest;
-        match latest.iter_mut().find(|(c, x, _)| *c == content && *x == j) {
-            Some(slot) => slot.2 = index,
-            None => push_small(latest, (content, j, index)),
+        let pair = self.pairs.get(j, content);
+        if pair != NONE {
+            self.latest[p as usize * self.pairs.count + pair as usize] = index;
         }
     }
 
     fn leave(&mut self, p: u32, j: u16, reason: Reason, now: i64) {
-        let Some(m) = self.membership_mut(p, j) else { return };
-        let Some(instance) = m.instance.take() else { return };
-        m.last_left = Some((reason, now));
+        let m = self.membership_mut(p, j);
+        if !m.active {
+            return;
+        }
+        m.active = false;
+        m.left = Some(reason);
+        m.last_left = now;
+        let node = m.node;
         let tally = &mut self.out.journeys[j as usize];
         tally.exits[Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0)] += 1;
         if reason != Reason::Completed {
-            tally.node_left[instance.node as usize] += 1;
+            tally.node_left[node as usize] += 1;
         }
     }
+}
+
+/// Which events repeat the `id` of an earlier event (in list order): those a
+/// run ignores as duplicates. The ids are sorted by hash (with their index), so
+/// that equal ids are neighbours, instead of kept in a set during the run.
+fn repeated_ids(events: &[Event]) -> Vec<bool> {
+    let mut keys: Vec<u64> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let id = e.id.as_deref()?;
+            let mut hasher = FxHasher::default();
+            hasher.write(id.as_bytes());
+            Some(((hasher.finish() >> 32) << 32) | i as u64)
+        })
+        .collect();
+    keys.sort_unstable();
+    let mut repeated = vec![false; events.len()];
+    let id = |key: u64| events[key as u32 as usize].id.as_deref();
+    let mut group = 0;
+    while group < keys.len() {
+        let hash = keys[group] >> 32;
+        let end = keys[group..].iter().position(|k| k >> 32 != hash).map_or(keys.len(), |n| group + n);
+        // Ids of one hash, in list order: a later one equal to an earlier one is repeated.
+        if end - group > 1 {
+            let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
+            for &key in &keys[group..end] {
+                if !seen.insert(id(key).unwrap_or_default()) {
+                    repeated[key as u32 as usize] = true;
+                }
+            }
+        }
+        group = end;
+    }
+    repeated
 }
 
 /// Pushes onto a list that is short for most profiles: exactly sized up to
@@ -1081,70 +1289,8 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
         attribution_ms: plan.attribution as i64 * 1000,
         reentry: plan.reentry,
         entry: plan.entry,
-        action_journey: format!(",\"journey\":{},\"version\":{},\"profile\":", json(&plan.name), plan.version),
-        action_step: plan
-            .nodes
-            .iter()
-            .zip(&nodes)
-            .map(|(n, node)| match node {
-                Node::Send { content, channel, .. } => format!(
-                    ",\"step\":{},\"channel\":\"{}\",\"content\":{},\"to\":",
-                    json(&n.step),
-                    channel.name(),
-                    json(catalog.contents.get(*content as usize).map_or("", String::as_str))
-                ),
-                _ => String::new(),
-            })
-            .collect(),
-        message_id_prefix: {
-            let mut prefix = String::new();
-            json_inner(&mut prefix, &plan.name);
-            format!("{prefix}/{}/", plan.version)
-        },
         nodes,
     }
-}
-
-/// `text` as a JSON string, as serde_json writes it.
-fn json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    json_string(&mut out, text);
-    out
-}
-
-/// Writes `text` as a JSON string, as serde_json writes it (only `"`, `\\` and
-/// control characters are escaped); without a copy when nothing needs escaping.
-fn json_string(out: &mut String, text: &str) {
-    out.push('"');
-    json_inner(out, text);
-    out.push('"');
-}
-
-/// Writes `text` escaped for the inside of a JSON string. Escaping works
-/// character by character, so parts of a string can be escaped separately.
-fn json_inner(out: &mut String, text: &str) {
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push_str(text);
-    } else {
-        let quoted = serde_json::to_string(text).unwrap_or_default();
-        out.push_str(&quoted[1..quoted.len() - 1]);
-    }
-}
-
-/// Writes a number in decimal.
-fn push_number(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 /// The hash of the set of event ids seen: FxHash (of rustc), a multiply and a
@@ -1187,5 +1333,68 @@ impl Hasher for FxHasher {
         // The table indexes by the low bits: bring the well-mixed middle bits of
         // the last product down (as rustc-hash 2 does).
         self.0.rotate_left(26)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_come_due_in_time_then_setting_order_as_a_heap_would_give_them() {
+        let mut timers = Timers::default();
+        let mut heap: BinaryHeap<Reverse<Timer>> = BinaryHeap::new();
+        let mut seq = 0;
+        let mut push = |timers: &mut Timers, heap: &mut BinaryHeap<Reverse<Timer>>, delay: i64, at: i64, p: u32| {
+            timers.push(delay, at, p, 0, p);
+            seq += 1;
+            heap.push(Reverse((at, seq, p, 0, p)));
+        };
+        // Rounds first, as a run sets them, then timers of a few delays from
+        // a clock that never goes back, popped as they come due; one timer
+        // set in the past (events out of order) goes to the heap.
+        for k in 0..5 {
+            push(&mut timers, &mut heap, i64::MIN, k * 700, u32::MAX);
+        }
+        let delays = [1000, 86_400, 0, 300, 1000 * 60];
+        let mut now = 0i64;
+        let mut state = 7u64;
+        let mut popped = Vec::new();
+        let mut expected = Vec::new();
+        for p in 0..2000u32 {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            now += (state >> 60) as i64 * 10;
+            let delay = delays[(state >> 33) as usize % delays.len()];
+            let at = if p == 999 { now - 5000 } else { now + delay };
+            push(&mut timers, &mut heap, delay, at, p);
+            while let Some(t) = timers.pop_due(|t| t <= now) {
+                popped.push(t);
+            }
+            while heap.peek().is_some_and(|Reverse(t)| t.0 <= now) {
+                expected.push(heap.pop().map(|Reverse(t)| t));
+            }
+        }
+        while let Some(t) = timers.pop_due(|_| true) {
+            popped.push(t);
+        }
+        expected.extend(std::iter::from_fn(|| heap.pop().map(|Reverse(t)| Some(t))));
+        let expected: Vec<Timer> = expected.into_iter().flatten().collect();
+        assert_eq!(popped.len(), 2005);
+        assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn an_event_repeating_the_id_of_an_earlier_one_is_marked() {
+        let event = |id: Option<&str>| Event {
+            ts: 0,
+            profile: 0,
+            kind: EventKind::SegmentJoined(0),
+            id: id.map(Into::into),
+            line: 1,
+        };
+        let ids = [Some("a"), Some("b"), Some("a"), None, Some("c"), Some("b"), None, Some("a"), Some("")];
+        let events: Vec<Event> = ids.iter().map(|id| event(*id)).collect();
+        assert_eq!(repeated_ids(&events), [false, false, true, false, false, true, false, true, false]);
+        assert!(repeated_ids(&[]).is_empty());
     }
 }

@@ -2,9 +2,10 @@
 //! virtual clock (runtime.md §4, §5) and computes the report (§6).
 //!
 //! It reads nothing but a [`journey_plan::Plan`] and the data: [`run`] parses
-//! the JSON Lines, replays the events and returns the actions, the report and
-//! the per-message rows.
+//! the JSON Lines, replays the events and returns the report and the messages,
+//! from which `actions.jsonl` and `messages.jsonl` are written.
 
+mod actions;
 pub mod engine;
 pub mod expr;
 pub mod input;
@@ -28,11 +29,9 @@ pub struct DataFile<'a> {
 /// What a run produces.
 #[derive(Debug)]
 pub struct RunOutput {
-    /// `actions.jsonl`: one line per send.
-    pub actions: String,
     /// `report.json`.
     pub report: Report,
-    /// Every message, for `messages.jsonl` (`journey report --by recipient`).
+    /// Every message, for `actions.jsonl` and `messages.jsonl` (`journey report --by recipient`).
     pub messages: Messages,
     /// Lines set aside (only when rejects are kept).
     pub rejected: Vec<Rejected>,
@@ -42,6 +41,15 @@ impl RunOutput {
     /// One row per message, for `journey report --by recipient`.
     pub fn recipients(&self) -> Vec<RecipientRow> {
         self.messages.rows()
+    }
+
+    /// The text of `actions.jsonl` (one line per send), for tests and small runs:
+    /// `journey run` streams it with [`Messages::write_actions`].
+    pub fn actions(&self) -> String {
+        let mut text = Vec::new();
+        // Writing to a `Vec` cannot fail, and the lines are UTF-8.
+        let _ = self.messages.write_actions(&mut text);
+        String::from_utf8(text).unwrap_or_default()
     }
 }
 
@@ -66,8 +74,7 @@ pub fn run(
         events.text,
         keep_rejects.then_some(&mut rejected),
     )?;
-    let ids: Vec<Box<str>> = parsed_profiles.list.iter().map(|p| p.id.clone()).collect();
-    let profile_count = ids.len() as u64;
+    let profile_count = parsed_profiles.list.len() as u64;
     let total = parsed_events.list.len() as u64;
     let engine = engine::Engine::new(plan, &catalog, parsed_profiles);
     let outcome = engine.run(&parsed_events.list, options, &mut |done| progress(done, total));
@@ -95,6 +102,6 @@ pub fn run(
         rejected: rejected.len() as u64,
     };
     let report = report::build(plan, &catalog, &outcome, summary);
-    let messages = Messages::new(plan, &catalog, ids, outcome.messages);
-    Ok(RunOutput { actions: outcome.actions, report, messages, rejected })
+    let messages = Messages::new(plan, &catalog, outcome.profile_ids, outcome.messages);
+    Ok(RunOutput { report, messages, rejected })
 }

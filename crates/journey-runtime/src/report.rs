@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
-use crate::engine::{Message, Outcome};
+use crate::actions::ActionParts;
+use crate::engine::{Message, Outcome, ProfileIds};
 use crate::input::Catalog;
 
 /// The format tag of `report.json`.
@@ -440,8 +441,9 @@ pub struct Messages {
     /// Per journey: its name, version and the step of each node.
     journeys: Vec<(String, u32, Vec<String>)>,
     contents: Vec<String>,
-    ids: Vec<Box<str>>,
+    ids: ProfileIds,
     list: Vec<Message>,
+    actions: ActionParts,
 }
 
 /// A row of `messages.jsonl`, borrowed: the same fields in the same order as [`RecipientRow`].
@@ -469,13 +471,23 @@ struct RowRef<'a> {
 
 impl Messages {
     /// The messages of `outcome`, sent to the profiles `ids`.
-    pub fn new(plan: &Plan, catalog: &Catalog, ids: Vec<Box<str>>, list: Vec<Message>) -> Messages {
+    pub fn new(plan: &Plan, catalog: &Catalog, ids: ProfileIds, list: Vec<Message>) -> Messages {
         let journeys = plan
             .journeys
             .iter()
             .map(|j| (j.name.clone(), j.version, j.nodes.iter().map(|n| n.step.clone()).collect()))
             .collect();
-        Messages { journeys, contents: catalog.contents.clone(), ids, list }
+        Messages { journeys, contents: catalog.contents.clone(), ids, list, actions: ActionParts::of(plan, catalog) }
+    }
+
+    /// The messages, in send order.
+    pub fn list(&self) -> &[Message] {
+        &self.list
+    }
+
+    /// `actions.jsonl`: one line per message, in send order, written in chunks.
+    pub fn write_actions(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.actions.write(&self.ids, &self.list, out)
     }
 
     /// How many messages.
@@ -494,7 +506,7 @@ impl Messages {
             .iter()
             .map(|m| {
                 let (name, version, steps) = &self.journeys[m.journey as usize];
-                let profile = self.ids[m.profile as usize].to_string();
+                let profile = self.ids.get(m.profile).to_string();
                 RecipientRow {
                     journey: name.clone(),
                     version: *version,
@@ -529,7 +541,7 @@ impl Messages {
         let mut sent = (i64::MIN, String::new());
         for m in &self.list {
             let (name, version, steps) = &self.journeys[m.journey as usize];
-            let profile = &*self.ids[m.profile as usize];
+            let profile = self.ids.get(m.profile);
             message_id.clear();
             let _ = write!(message_id, "{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node);
             if sent.0 != m.ts {

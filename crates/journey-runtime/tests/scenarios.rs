@@ -146,7 +146,7 @@ fn journey<'a>(out: &'a RunOutput, name: &str) -> &'a JourneyReport {
 
 /// The sends of a run as `TIME PROFILE CONTENT` (time without the date's year), in action order.
 fn sends(out: &RunOutput) -> Vec<String> {
-    out.actions
+    out.actions()
         .lines()
         .map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).expect("actions are JSON");
@@ -475,7 +475,7 @@ fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
     );
     let out = run(&plan, &people, &events);
     let to: Vec<serde_json::Value> = out
-        .actions
+        .actions()
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON")["to"].clone())
         .collect();
@@ -489,7 +489,8 @@ fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
         ]
     );
     assert_eq!(journey(&out, "J").metrics.all.total_sends, 4);
-    let first: serde_json::Value = serde_json::from_str(out.actions.lines().next().unwrap_or_default()).expect("JSON");
+    let first: serde_json::Value =
+        serde_json::from_str(out.actions().lines().next().unwrap_or_default()).expect("JSON");
     assert_eq!(
         first,
         serde_json::json!({"ts": "2026-11-02T10:00:00Z", "journey": "J", "version": 1, "profile": "p1",
@@ -1335,7 +1336,7 @@ fn a_split_is_deterministic_per_profile_and_roughly_respects_the_shares() {
     let events: String = ids.iter().enumerate().map(|(i, id)| event(id, i / 10)).collect();
     let first = run(&plan, &people, &events);
     let second = run(&plan, &people, &events);
-    assert_eq!(first.actions, second.actions);
+    assert_eq!(first.actions(), second.actions());
     let arm = |out: &RunOutput| -> std::collections::BTreeMap<String, String> {
         out.recipients().iter().map(|r| (r.profile.clone(), r.content.clone())).collect()
     };
@@ -1365,8 +1366,8 @@ fn the_same_inputs_give_the_same_bytes() {
     let plan = plan(METRICS_JOURNEY);
     let first = run_with(&plan, &metrics_profiles(), &lines(METRICS_EVENTS), until(METRICS_UNTIL));
     let second = run_with(&plan, &metrics_profiles(), &lines(METRICS_EVENTS), until(METRICS_UNTIL));
-    assert!(!first.actions.is_empty());
-    assert_eq!(first.actions, second.actions);
+    assert!(!first.actions().is_empty());
+    assert_eq!(first.actions(), second.actions());
     assert_eq!(first.report.to_json(), second.report.to_json());
     assert_eq!(first.report.to_csv(), second.report.to_csv());
     assert_eq!(first.recipients(), second.recipients());
