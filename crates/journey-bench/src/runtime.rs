@@ -65,8 +65,8 @@ fn copy(profiles: &Profiles) -> Profiles {
 
 /// The replay as `journey run` does it: the engine over the events, then the
 /// text of `actions.jsonl` (written to nowhere) from the messages. Returns the
-/// outcome (without its messages), the messages, and the heap the messages and
-/// the profile ids hold (not the addresses, which are shared with the profiles).
+/// outcome (without its messages), the messages, and the heap the messages, the
+/// profile ids and the addresses hold.
 fn replay(
     plan: &Plan,
     catalog: &Catalog,
@@ -75,10 +75,10 @@ fn replay(
 ) -> Result<(Outcome, Messages, usize), String> {
     let mut outcome = Engine::new(plan, catalog, profiles).run(events, Options::default(), &mut |_| {});
     let ids = std::mem::take(&mut outcome.profile_ids);
-    let id_bytes = (0..ids.len() as u32).map(|p| ids.get(p).len() + size_of::<usize>()).sum::<usize>();
+    let addresses = std::mem::take(&mut outcome.addresses);
     let list = std::mem::take(&mut outcome.messages);
-    let bytes = list.capacity() * size_of::<Message>() + id_bytes;
-    let messages = Messages::new(plan, catalog, ids, list);
+    let bytes = list.capacity() * size_of::<Message>() + ids.heap_bytes() + addresses.heap_bytes();
+    let messages = Messages::new(plan, catalog, ids, addresses, list);
     messages.write_actions(&mut std::io::sink()).map_err(|e| e.to_string())?;
     Ok((outcome, messages, bytes))
 }
@@ -288,7 +288,7 @@ pub fn run(
     let state = heap_peak as f64 - output as f64;
     println!(
         "replay heap: peak {:.1} MB above the parsed input = engine state {:.1} MB + outcome {:.1} MB \
-         (messages and profile ids: {:.0} B a send)",
+         (messages, profile ids and addresses: {:.0} B a send)",
         mb(heap_peak as f64),
         mb(state),
         mb(output as f64),

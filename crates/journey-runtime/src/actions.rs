@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use journey_plan::{Action, Channel, Plan};
 use journey_time::Timestamp;
 
-use crate::engine::{Message, ProfileIds};
+use crate::engine::{Message, NO_ADDRESS, Texts};
 use crate::input::Catalog;
 
 /// The constant parts of a plan's action lines, escaped once per journey and
@@ -69,7 +69,13 @@ impl ActionParts {
     }
 
     /// Writes the line of each message of `list`, sent to the profiles `ids`, to `out`.
-    pub(crate) fn write(&self, ids: &ProfileIds, list: &[Message], out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn write(
+        &self,
+        ids: &Texts,
+        addresses: &Texts,
+        list: &[Message],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
         // Sends come in bursts at one instant: the time text is made once a burst.
         let mut ts = (i64::MIN, String::new());
@@ -85,9 +91,9 @@ impl ActionParts {
             buf.extend_from_slice(journey.head.as_bytes());
             json_string(&mut buf, profile);
             buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
-            match &m.to {
-                Some(address) => json_string(&mut buf, address),
-                None => buf.extend_from_slice(b"null"),
+            match m.to {
+                NO_ADDRESS => buf.extend_from_slice(b"null"),
+                address => json_string(&mut buf, addresses.get(address)),
             }
             buf.extend_from_slice(b",\"message_id\":\"");
             buf.extend_from_slice(journey.message_id_prefix.as_bytes());

@@ -57,8 +57,8 @@ pub struct Message {
     pub ts: i64,
     /// Which entry of the profile in the journey sent it (1, 2, ...).
     pub entry: u32,
-    /// The address it went to.
-    pub to: Option<std::sync::Arc<str>>,
+    /// The address it went to: an index in [`Outcome::addresses`], or [`NO_ADDRESS`].
+    pub to: u32,
     /// A bounce (email, push) was reported.
     pub bounced: bool,
     /// An SMS was reported undelivered.
@@ -78,6 +78,9 @@ pub struct Message {
     /// Spam reports.
     pub spam_reports: u32,
 }
+
+/// The `to` of a message sent without an address.
+pub const NO_ADDRESS: u32 = u32::MAX;
 
 impl Message {
     /// Whether it counts as delivered: no bounce and no undelivered report.
@@ -140,7 +143,10 @@ pub struct Outcome {
     /// Channel events naming a message never sent to that profile.
     pub unmatched: Vec<(u32, String)>,
     /// The ids of the profiles, by index (the messages name profiles by index).
-    pub profile_ids: ProfileIds,
+    pub profile_ids: Texts,
+    /// The addresses the messages went to, by index (each address of a profile
+    /// once, as long as it stays the same).
+    pub addresses: Texts,
 }
 
 /// Run options.
@@ -214,6 +220,9 @@ impl Waiting {
 
 /// No event, no message: the empty value of index fields.
 const NONE: u32 = u32::MAX;
+
+/// An address not looked up yet.
+const UNKNOWN: u32 = u32::MAX - 1;
 
 /// A profile's membership of one journey. The memberships are one flat array,
 /// a row of one per journey for each profile: no heap object per profile.
@@ -315,31 +324,43 @@ impl Timers {
     }
 }
 
-/// The ids of a run's profiles, by index, in one text.
+/// Texts by index, kept end to end in one string: the profile ids and the
+/// addresses of a run's messages (no heap object per text).
 #[derive(Debug, Default)]
-pub struct ProfileIds {
+pub struct Texts {
     text: String,
     ends: Vec<usize>,
 }
 
-impl ProfileIds {
-    /// The ids of `profiles`, in order.
-    pub fn of<'p>(profiles: impl Iterator<Item = &'p str>) -> ProfileIds {
-        let mut ids = ProfileIds::default();
-        for id in profiles {
-            ids.text.push_str(id);
-            ids.ends.push(ids.text.len());
+impl Texts {
+    /// The texts of `list`, in order.
+    pub fn of<'t>(list: impl Iterator<Item = &'t str>) -> Texts {
+        let mut texts = Texts::default();
+        for text in list {
+            texts.push(text);
         }
-        ids.text.shrink_to_fit();
-        ids.ends.shrink_to_fit();
-        ids
+        texts.text.shrink_to_fit();
+        texts.ends.shrink_to_fit();
+        texts
     }
 
-    /// The id of profile `p`.
-    pub fn get(&self, p: u32) -> &str {
-        let p = p as usize;
-        let start = if p == 0 { 0 } else { self.ends[p - 1] };
-        &self.text[start..self.ends[p]]
+    /// Adds `text` at the end and returns its index.
+    pub fn push(&mut self, text: &str) -> u32 {
+        self.text.push_str(text);
+        self.ends.push(self.text.len());
+        self.ends.len() as u32 - 1
+    }
+
+    /// Text `i`.
+    pub fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// The heap it holds, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.ends.capacity() * size_of::<usize>()
     }
 
     /// How many profiles.
@@ -380,6 +401,11 @@ pub struct Engine<'a> {
     stage_base: Vec<usize>,
     /// Words of stage bits per profile.
     stage_words: usize,
+    /// The profile attributes that sends use as addresses.
+    address_slots: Vec<usize>,
+    /// Per profile, per address slot: its current value in the outcome's
+    /// addresses, [`NO_ADDRESS`], or [`UNKNOWN`] until a send needs it.
+    address_of: Vec<u32>,
     timers: Timers,
     token: u32,
     out: Outcome,
@@ -499,6 +525,17 @@ impl<'a> Engine<'a> {
         let stage_words = stage_count.div_ceil(64);
         let profile_count = profiles.list.len();
         let pairs = Pairs::of(&journeys, catalog.contents.len());
+        let push_slot = catalog.profile.slot(&["push_token".to_owned()]);
+        let mut address_slots: Vec<usize> = push_slot.into_iter().collect();
+        for journey in &journeys {
+            for node in &journey.nodes {
+                if let Node::Send { to: Some(slot), .. } = node
+                    && !address_slots.contains(slot)
+                {
+                    address_slots.push(*slot);
+                }
+            }
+        }
         let out = Outcome { journeys: tallies, ..Outcome::default() };
         Engine {
             catalog,
@@ -509,12 +546,14 @@ impl<'a> Engine<'a> {
             stage_bits: vec![0; profile_count * stage_words],
             stage_base,
             stage_words,
+            address_of: vec![UNKNOWN; profile_count * address_slots.len()],
+            address_slots,
             journeys,
             segments,
             commerce,
             revenue_slot,
             remembered,
-            push_slot: catalog.profile.slot(&["push_token".to_owned()]),
+            push_slot,
             history: std::iter::repeat_with(Vec::new).take(profile_count).collect(),
             profiles: profiles.list,
             timers: Timers::default(),
@@ -574,7 +613,7 @@ impl<'a> Engine<'a> {
                 tally.node_active[m.node as usize] += 1;
             }
         }
-        self.out.profile_ids = ProfileIds::of(self.profiles.iter().map(|p| &*p.id));
+        self.out.profile_ids = Texts::of(self.profiles.iter().map(|p| &*p.id));
         self.out
     }
 
@@ -599,8 +638,12 @@ impl<'a> Engine<'a> {
             }
             EventKind::ProfileUpdated(changes) => {
                 let attributes = &mut self.profiles[p].attributes;
+                let count = self.address_slots.len();
                 for (slot, value) in changes {
                     attributes[*slot] = value.clone();
+                    if let Some(a) = self.address_slots.iter().position(|s| s == slot) {
+                        self.address_of[p * count + a] = UNKNOWN;
+                    }
                 }
             }
             EventKind::SegmentJoined(s) => {
@@ -1088,10 +1131,10 @@ impl<'a> Engine<'a> {
     #[allow(clippy::too_many_arguments)]
     fn send(&mut self, p: u32, j: u16, n: u32, content: u16, channel: Channel, to: Option<usize>, now: i64) {
         let slot = to.or(if channel == Channel::Push { self.push_slot } else { None });
-        let address: Option<std::sync::Arc<str>> = slot.and_then(|s| match &self.profiles[p as usize].attributes[s] {
-            Some(Value::Text(t)) => Some(t.clone()),
-            _ => None,
-        });
+        let address = match slot {
+            Some(slot) => self.address(p, slot),
+            None => NO_ADDRESS,
+        };
         let m = self.membership(p, j);
         let entry = if m.entries > 0 { m.entries } else { 1 };
         let index = self.out.messages.len() as u32;
@@ -1118,6 +1161,20 @@ impl<'a> Engine<'a> {
         if pair != NONE {
             self.latest[p as usize * self.pairs.count + pair as usize] = index;
         }
+    }
+
+    /// The address in attribute `slot` of `p`, as an index in the outcome's
+    /// addresses: copied there at its first send, reused until it changes.
+    fn address(&mut self, p: u32, slot: usize) -> u32 {
+        let a = self.address_slots.iter().position(|s| *s == slot).unwrap_or(0);
+        let cell = p as usize * self.address_slots.len() + a;
+        if self.address_of[cell] == UNKNOWN {
+            self.address_of[cell] = match &self.profiles[p as usize].attributes[slot] {
+                Some(Value::Text(t)) => self.out.addresses.push(t),
+                _ => NO_ADDRESS,
+            };
+        }
+        self.address_of[cell]
     }
 
     fn leave(&mut self, p: u32, j: u16, reason: Reason, now: i64) {

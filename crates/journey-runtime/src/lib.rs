@@ -102,6 +102,6 @@ pub fn run(
         rejected: rejected.len() as u64,
     };
     let report = report::build(plan, &catalog, &outcome, summary);
-    let messages = Messages::new(plan, &catalog, outcome.profile_ids, outcome.messages);
+    let messages = Messages::new(plan, &catalog, outcome.profile_ids, outcome.addresses, outcome.messages);
     Ok(RunOutput { report, messages, rejected })
 }

@@ -8,7 +8,7 @@ use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
 use crate::actions::ActionParts;
-use crate::engine::{Message, Outcome, ProfileIds};
+use crate::engine::{Message, NO_ADDRESS, Outcome, Texts};
 use crate::input::Catalog;
 
 /// The format tag of `report.json`.
@@ -441,7 +441,8 @@ pub struct Messages {
     /// Per journey: its name, version and the step of each node.
     journeys: Vec<(String, u32, Vec<String>)>,
     contents: Vec<String>,
-    ids: ProfileIds,
+    ids: Texts,
+    addresses: Texts,
     list: Vec<Message>,
     actions: ActionParts,
 }
@@ -471,13 +472,19 @@ struct RowRef<'a> {
 
 impl Messages {
     /// The messages of `outcome`, sent to the profiles `ids`.
-    pub fn new(plan: &Plan, catalog: &Catalog, ids: ProfileIds, list: Vec<Message>) -> Messages {
+    pub fn new(plan: &Plan, catalog: &Catalog, ids: Texts, addresses: Texts, list: Vec<Message>) -> Messages {
         let journeys = plan
             .journeys
             .iter()
             .map(|j| (j.name.clone(), j.version, j.nodes.iter().map(|n| n.step.clone()).collect()))
             .collect();
-        Messages { journeys, contents: catalog.contents.clone(), ids, list, actions: ActionParts::of(plan, catalog) }
+        let actions = ActionParts::of(plan, catalog);
+        Messages { journeys, contents: catalog.contents.clone(), ids, addresses, list, actions }
+    }
+
+    /// The address `m` went to.
+    fn address(&self, m: &Message) -> Option<&str> {
+        (m.to != NO_ADDRESS).then(|| self.addresses.get(m.to))
     }
 
     /// The messages, in send order.
@@ -487,7 +494,7 @@ impl Messages {
 
     /// `actions.jsonl`: one line per message, in send order, written in chunks.
     pub fn write_actions(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.actions.write(&self.ids, &self.list, out)
+        self.actions.write(&self.ids, &self.addresses, &self.list, out)
     }
 
     /// How many messages.
@@ -515,7 +522,7 @@ impl Messages {
                     step: steps[m.node as usize].clone(),
                     channel: m.channel,
                     content: self.contents[m.content as usize].clone(),
-                    to: m.to.as_deref().map(str::to_owned),
+                    to: self.address(m).map(str::to_owned),
                     sent: Timestamp(m.ts).to_string(),
                     delivered: m.delivered(),
                     bounced: m.bounced,
@@ -554,7 +561,7 @@ impl Messages {
                 step: &steps[m.node as usize],
                 channel: m.channel,
                 content: &self.contents[m.content as usize],
-                to: m.to.as_deref(),
+                to: self.address(m),
                 sent: &sent.1,
                 message_id: &message_id,
                 delivered: m.delivered(),

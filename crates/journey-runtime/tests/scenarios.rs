@@ -140,6 +140,11 @@ fn until(instant: &str) -> Options {
     Options { start: None, until: Some(at(instant)) }
 }
 
+/// The `to` of each line of `actions.jsonl`, in order.
+fn addresses(out: &RunOutput) -> Vec<serde_json::Value> {
+    out.actions().lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON")["to"].clone()).collect()
+}
+
 fn journey<'a>(out: &'a RunOutput, name: &str) -> &'a JourneyReport {
     out.report.journeys.iter().find(|j| j.journey == name).unwrap_or_else(|| panic!("no journey {name}"))
 }
@@ -456,6 +461,49 @@ fn a_missing_attribute_makes_a_comparison_and_its_negation_false() {
 }
 
 #[test]
+fn a_send_goes_to_the_address_the_profile_has_at_that_instant() {
+    // p1 gets Mail at every cart: at 10:00 to its first email, at 11:00 to the
+    // email set at 10:30, at 12:00 to none (set to null at 11:30), at 13:00 to
+    // the first email again. Messages keep the address they were sent to.
+    let plan = plan(
+        "journey J {
+           start on Cart
+           send Mail to profile.email
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:30:00Z","profile":"p1","type":"profile.updated","data":{"email":"new@example.com"}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T11:30:00Z","profile":"p1","type":"profile.updated","data":{"email":null}}
+        {"ts":"2026-11-02T12:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T12:30:00Z","profile":"p1","type":"profile.updated","data":{"email":"p1@example.com"}}
+        {"ts":"2026-11-02T13:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        "#,
+    );
+    let out = run(&plan, &profiles(&["p1"]), &events);
+    let to = addresses(&out);
+    let expected = [
+        serde_json::json!("p1@example.com"),
+        serde_json::json!("new@example.com"),
+        serde_json::Value::Null,
+        serde_json::json!("p1@example.com"),
+    ];
+    assert_eq!(to, expected);
+    let rows: Vec<Option<String>> = out.recipients().into_iter().map(|r| r.to).collect();
+    assert_eq!(
+        rows,
+        [
+            Some("p1@example.com".to_owned()),
+            Some("new@example.com".to_owned()),
+            None,
+            Some("p1@example.com".to_owned())
+        ]
+    );
+}
+
+#[test]
 fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
     // p1 has every address: email to p1@example.com, push to its push_token.
     // p2 has no email and no push_token: both sends are recorded with "to": null.
@@ -474,11 +522,7 @@ fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
         "#,
     );
     let out = run(&plan, &people, &events);
-    let to: Vec<serde_json::Value> = out
-        .actions()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON")["to"].clone())
-        .collect();
+    let to = addresses(&out);
     assert_eq!(
         to,
         [
