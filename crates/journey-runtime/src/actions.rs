@@ -7,6 +7,7 @@ use journey_plan::{Action, Channel, Plan};
 use journey_time::Timestamp;
 
 use crate::engine::{Message, NO_ADDRESS, Texts};
+
 use crate::input::Catalog;
 
 /// The constant parts of a plan's action lines, escaped once per journey and
@@ -77,38 +78,117 @@ impl ActionParts {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
-        // Sends come in bursts at one instant: the time text is made once a burst.
-        let mut ts = (i64::MIN, String::new());
-        for m in list {
-            let journey = &self.journeys[m.journey as usize];
-            let profile = ids.get(m.profile);
-            if ts.0 != m.ts {
-                ts = (m.ts, Timestamp(m.ts).to_string());
+        let mut time = SendTime::default();
+        for batch in list.chunks(BATCH) {
+            let texts = batch_texts(ids, addresses, batch);
+            for (m, (profile, address)) in batch.iter().zip(texts) {
+                let journey = &self.journeys[m.journey as usize];
+                buf.extend_from_slice(b"{\"ts\":\"");
+                buf.extend_from_slice(time.text(m.ts).as_bytes());
+                buf.push(b'"');
+                buf.extend_from_slice(journey.head.as_bytes());
+                json_string(&mut buf, profile);
+                buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
+                match address {
+                    Some(address) => json_string(&mut buf, address),
+                    None => buf.extend_from_slice(b"null"),
+                }
+                buf.extend_from_slice(b",\"message_id\":\"");
+                buf.extend_from_slice(journey.message_id_prefix.as_bytes());
+                json_inner(&mut buf, profile);
+                buf.push(b'/');
+                push_number(&mut buf, m.entry);
+                buf.push(b'/');
+                push_number(&mut buf, m.node);
+                buf.extend_from_slice(b"\"}\n");
             }
-            buf.extend_from_slice(b"{\"ts\":\"");
-            buf.extend_from_slice(ts.1.as_bytes());
-            buf.push(b'"');
-            buf.extend_from_slice(journey.head.as_bytes());
-            json_string(&mut buf, profile);
-            buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
-            match m.to {
-                NO_ADDRESS => buf.extend_from_slice(b"null"),
-                address => json_string(&mut buf, addresses.get(address)),
-            }
-            buf.extend_from_slice(b",\"message_id\":\"");
-            buf.extend_from_slice(journey.message_id_prefix.as_bytes());
-            json_inner(&mut buf, profile);
-            buf.push(b'/');
-            push_number(&mut buf, m.entry);
-            buf.push(b'/');
-            push_number(&mut buf, m.node);
-            buf.extend_from_slice(b"\"}\n");
             if buf.len() >= CHUNK {
                 out.write_all(&buf)?;
                 buf.clear();
             }
         }
         out.write_all(&buf)
+    }
+}
+
+/// How many messages have their texts looked up together.
+pub(crate) const BATCH: usize = 16;
+
+/// The profile id and the address of each message of `batch` (at most
+/// [`BATCH`]). The texts of random profiles are mostly not in the cache: looked
+/// up together, before any line is written, their cache misses overlap instead
+/// of coming one after the other.
+pub(crate) fn batch_texts<'t>(
+    ids: &'t Texts,
+    addresses: &'t Texts,
+    batch: &[Message],
+) -> [(&'t str, Option<&'t str>); BATCH] {
+    let mut texts = [("", None); BATCH];
+    let mut first_bytes = 0u8;
+    for (text, m) in texts.iter_mut().zip(batch) {
+        let id = ids.get(m.profile);
+        let address = (m.to != NO_ADDRESS).then(|| addresses.get(m.to));
+        // Reading a byte of each text brings it into the cache now.
+        first_bytes ^= id.as_bytes().first().copied().unwrap_or(0);
+        first_bytes ^= address.and_then(|a| a.as_bytes().first().copied()).unwrap_or(0);
+        *text = (id, address);
+    }
+    std::hint::black_box(first_bytes);
+    texts
+}
+
+/// The text of send times (RFC 3339, as [`Timestamp`] writes it), remade only
+/// when the time changes (sends come in bursts at one instant), and then
+/// without formatting the date again within a day.
+#[derive(Debug, Default)]
+pub(crate) struct SendTime {
+    ts: Option<i64>,
+    text: String,
+    /// The day of `date`, and `YYYY-MM-DDT` (empty for years not of four digits).
+    day: Option<i64>,
+    date: String,
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+impl SendTime {
+    /// The text of `ts`.
+    pub(crate) fn text(&mut self, ts: i64) -> &str {
+        if self.ts == Some(ts) {
+            return &self.text;
+        }
+        self.ts = Some(ts);
+        let day = ts.div_euclid(MS_PER_DAY);
+        if self.day != Some(day) {
+            self.day = Some(day);
+            let midnight = Timestamp(day * MS_PER_DAY).to_string();
+            self.date.clear();
+            if midnight.len() == "2026-11-02T00:00:00Z".len() {
+                self.date.push_str(&midnight[..11]);
+            }
+        }
+        self.text.clear();
+        if self.date.is_empty() {
+            self.text = Timestamp(ts).to_string();
+            return &self.text;
+        }
+        let ms = ts.rem_euclid(MS_PER_DAY);
+        let (seconds, millis) = (ms / 1000, ms % 1000);
+        let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        let mut time = Vec::with_capacity(13);
+        time.extend_from_slice(&two(seconds / 3600));
+        time.push(b':');
+        time.extend_from_slice(&two(seconds / 60 % 60));
+        time.push(b':');
+        time.extend_from_slice(&two(seconds % 60));
+        if millis != 0 {
+            time.extend_from_slice(&[b'.', b'0' + (millis / 100) as u8, b'0' + (millis / 10 % 10) as u8]);
+            time.push(b'0' + (millis % 10) as u8);
+        }
+        time.push(b'Z');
+        self.text.push_str(&self.date);
+        self.text.push_str(std::str::from_utf8(&time).unwrap_or_default());
+        &self.text
     }
 }
 
@@ -150,4 +230,35 @@ fn push_number(out: &mut Vec<u8>, n: u32) {
         }
     }
     out.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_times_read_as_timestamps_write_them() {
+        let mut time = SendTime::default();
+        let day = MS_PER_DAY;
+        let instants = [
+            0,
+            1,
+            999,
+            1000,
+            day - 1,
+            day,
+            day + 3_600_000 + 61_250,
+            day + 3_600_000 + 61_250,
+            1_793_000_000_000,
+            1_793_000_000_007,
+            -1,
+            -day - 1,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_001,
+        ];
+        for ts in instants {
+            assert_eq!(time.text(ts), Timestamp(ts).to_string(), "{ts}");
+        }
+    }
 }

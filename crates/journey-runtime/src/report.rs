@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
-use crate::actions::ActionParts;
+use crate::actions::{ActionParts, BATCH, SendTime, batch_texts};
 use crate::engine::{Message, NO_ADDRESS, Outcome, Texts};
 use crate::input::Catalog;
 
@@ -545,37 +545,36 @@ impl Messages {
         const CHUNK: usize = 1 << 16;
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
         let mut message_id = String::new();
-        let mut sent = (i64::MIN, String::new());
-        for m in &self.list {
-            let (name, version, steps) = &self.journeys[m.journey as usize];
-            let profile = self.ids.get(m.profile);
-            message_id.clear();
-            let _ = write!(message_id, "{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node);
-            if sent.0 != m.ts {
-                sent = (m.ts, Timestamp(m.ts).to_string());
+        let mut sent = SendTime::default();
+        for batch in self.list.chunks(BATCH) {
+            let texts = batch_texts(&self.ids, &self.addresses, batch);
+            for (m, (profile, to)) in batch.iter().zip(texts) {
+                let (name, version, steps) = &self.journeys[m.journey as usize];
+                message_id.clear();
+                let _ = write!(message_id, "{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node);
+                let row = RowRef {
+                    journey: name,
+                    version: *version,
+                    profile,
+                    step: &steps[m.node as usize],
+                    channel: m.channel,
+                    content: &self.contents[m.content as usize],
+                    to,
+                    sent: sent.text(m.ts),
+                    message_id: &message_id,
+                    delivered: m.delivered(),
+                    bounced: m.bounced,
+                    undelivered: m.undelivered,
+                    opened: m.opened,
+                    opens: m.opens,
+                    clicked: m.clicked,
+                    clicks: m.clicks,
+                    unsubscribed: m.unsubscribed,
+                    abuse_reports: m.spam_reports,
+                };
+                serde_json::to_writer(&mut buf, &row).map_err(std::io::Error::other)?;
+                buf.push(b'\n');
             }
-            let row = RowRef {
-                journey: name,
-                version: *version,
-                profile,
-                step: &steps[m.node as usize],
-                channel: m.channel,
-                content: &self.contents[m.content as usize],
-                to: self.address(m),
-                sent: &sent.1,
-                message_id: &message_id,
-                delivered: m.delivered(),
-                bounced: m.bounced,
-                undelivered: m.undelivered,
-                opened: m.opened,
-                opens: m.opens,
-                clicked: m.clicked,
-                clicks: m.clicks,
-                unsubscribed: m.unsubscribed,
-                abuse_reports: m.spam_reports,
-            };
-            serde_json::to_writer(&mut buf, &row).map_err(std::io::Error::other)?;
-            buf.push(b'\n');
             if buf.len() >= CHUNK {
                 out.write_all(&buf)?;
                 buf.clear();
