@@ -23,7 +23,7 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 }
 
 /// Measures and prints the throughput of each stage on the project in `dir`.
-pub fn run(dir: &Path, runs: usize) -> Result<(), String> {
+pub fn run(dir: &Path, runs: usize, only_semantic: bool) -> Result<(), String> {
     let paths: Vec<PathBuf> = discover(dir).map_err(|e| e.to_string())?;
     let texts: Vec<(PathBuf, String)> = paths
         .iter()
@@ -33,11 +33,30 @@ pub fn run(dir: &Path, runs: usize) -> Result<(), String> {
     let megabytes = bytes as f64 / 1e6;
     let journeys = texts.iter().map(|(_, t)| t.matches("\njourney ").count()).sum::<usize>();
 
+    if only_semantic {
+        let parsed = Project::from_texts(texts.iter().cloned());
+        let semantic = best_of(runs, || check(&parsed, Mode::Design));
+        println!("semantic pass: {:.1} ms (best of {runs})", semantic.as_secs_f64() * 1e3);
+        crate::alloc::start();
+        let analysis = check(&parsed, Mode::Design);
+        let (kept, peak, calls) = (crate::alloc::live(), crate::alloc::peak(), crate::alloc::calls());
+        crate::alloc::stop();
+        println!(
+            "heap: {:.1} MB kept, {:.1} MB peak, {calls} allocations; {} diagnostics",
+            kept as f64 / 1e6,
+            peak as f64 / 1e6,
+            analysis.diagnostics.len()
+        );
+        return Ok(());
+    }
     let lex =
         best_of(runs, || texts.iter().map(|(_, t)| journey_syntax::lex(FileId(0), t).tokens.len()).sum::<usize>());
     let parse = best_of(runs, || {
         texts.iter().enumerate().map(|(i, (_, t))| journey_syntax::parse(FileId(i as u32), t)).collect::<Vec<_>>()
     });
+    let parsed = Project::from_texts(texts.iter().cloned());
+    let semantic = best_of(runs, || check(&parsed, Mode::Design));
+    drop(parsed);
     let mut errors = 0;
     let whole = best_of(runs, || {
         let project = Project::from_texts(texts.iter().cloned());
@@ -67,8 +86,12 @@ pub fn run(dir: &Path, runs: usize) -> Result<(), String> {
     println!("{:<8} {:>10} {:>10}", "stage", "time", "MB/s");
     println!("{:<8} {:>8.1}ms {:>10.1}", "lex", lex.as_secs_f64() * 1e3, rate(lex));
     println!("{:<8} {:>8.1}ms {:>10.1}", "parse", parse.as_secs_f64() * 1e3, rate(parse));
+    println!("{:<8} {:>8.1}ms {:>10.1}", "semantic", semantic.as_secs_f64() * 1e3, rate(semantic));
     println!("{:<8} {:>8.1}ms {:>10.1}", "check", whole.as_secs_f64() * 1e3, rate(whole));
-    println!("(best of {runs} runs, one thread; `parse` includes lexing, `check` includes parsing)");
+    println!(
+        "(best of {runs} runs, one thread; `parse` includes lexing, `semantic` is the checker on parsed files, \
+         `check` is the whole check: parsing and the checker)"
+    );
     let mb = |b: i64| b as f64 / 1e6;
     println!(
         "heap: parse trees {:.1} MB ({parse_calls} allocations); project with its texts {:.1} MB; \

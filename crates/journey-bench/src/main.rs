@@ -49,6 +49,9 @@ enum Command {
         /// Runs per stage; the best is reported.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Run only the semantic pass, `runs` times, and print nothing else (for profiling).
+        #[arg(long)]
+        only_semantic: bool,
     },
     /// Generate a project and its data for `runtime` (deterministic for a given seed).
     GenRun {
@@ -95,7 +98,7 @@ fn main() -> ExitCode {
                 )
             })
             .map_err(|e| format!("cannot write {}: {e}", out.display())),
-        Command::FrontEnd { dir, runs } => front_end::run(&dir, runs),
+        Command::FrontEnd { dir, runs, only_semantic } => front_end::run(&dir, runs, only_semantic),
         Command::GenRun { out, profiles, events, seed } => run_data::generate(&out, profiles, events, seed)
             .map(|w| {
                 println!(

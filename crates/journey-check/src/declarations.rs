@@ -443,7 +443,9 @@ impl Checker {
     }
 
     /// Builds a record from attribute declarations, reporting unknown types and duplicates.
-    fn record<'a>(&mut self, file: FileId, fields: impl IntoIterator<Item = &'a Field>) -> Record {
+    ///
+    /// `prefix` is the path of the record itself (empty at the root).
+    fn record<'a>(&mut self, file: FileId, fields: impl IntoIterator<Item = &'a Field>, prefix: &[SmolStr]) -> Record {
         let mut record = Record::default();
         let mut seen: FastMap<SmolStr, Span> = FastMap::default();
         for field in fields {
@@ -465,6 +467,7 @@ impl Checker {
                 continue;
             }
             seen.insert(field.name.text.clone(), field.name.span);
+            let path: AttrPath = prefix.iter().chain([&field.name.text]).cloned().collect();
             let ty = match &field.ty {
                 TypeExpr::Named(name) => match Scalar::from_name(&name.text) {
                     Some(scalar) => AttrType::Scalar(scalar),
@@ -473,11 +476,12 @@ impl Checker {
                         continue;
                     }
                 },
-                TypeExpr::Record(inner) => AttrType::Record(self.record(file, &inner.fields)),
+                TypeExpr::Record(inner) => AttrType::Record(self.record(file, &inner.fields, &path)),
                 TypeExpr::Error(_) => continue,
             };
             record.fields.push(Attribute {
                 name: field.name.text.clone(),
+                path,
                 ty,
                 loc: Loc { file, span: field.name.span },
                 docs: field.docs.as_ref().map(|d| d.text.clone()),
@@ -517,7 +521,7 @@ impl Checker {
         if let Some((file, _, profile)) = sources.profile {
             let rules = BodyRules { noun: "profile", properties: &[], attributes: true, wheres: false };
             let parts = self.body(file, &profile.body, &rules);
-            let attributes = self.record(file, parts.fields);
+            let attributes = self.record(file, parts.fields, &[]);
             if let Some(def) = &mut self.program.profile {
                 def.attributes = attributes;
             }
@@ -525,7 +529,7 @@ impl Checker {
         for (index, (file, trigger)) in sources.triggers.iter().enumerate() {
             let rules = BodyRules { noun: "trigger", properties: TRIGGER_PROPERTIES, attributes: true, wheres: false };
             let parts = self.body(*file, &trigger.body, &rules);
-            let attributes = self.record(*file, parts.fields);
+            let attributes = self.record(*file, parts.fields, &[]);
             let word = |key: &str| match parts.properties.get(key).map(|p| &p.value) {
                 Some(PropertyValue::Word(w)) => Some(w.text.clone()),
                 _ => None,
@@ -695,8 +699,12 @@ impl Checker {
         };
         match profile.attributes.lookup(&names) {
             Some(Attribute { ty: AttrType::Scalar(_), .. }) => {
-                for (i, segment) in segments.iter().enumerate() {
-                    self.record_use(Loc { file, span: segment.span }, Symbol::ProfileAttribute(names[..=i].to_vec()));
+                // Each prefix of the path is an attribute of its own (a record, then its fields).
+                let prefixes: Vec<AttrPath> = (1..=names.len())
+                    .filter_map(|n| profile.attributes.lookup(&names[..n]).map(|a| a.path.clone()))
+                    .collect();
+                for (segment, path) in segments.iter().zip(prefixes) {
+                    self.record_use(Loc { file, span: segment.span }, Symbol::ProfileAttribute(path));
                 }
             }
             Some(Attribute { ty: AttrType::Record(inner), .. }) => {

@@ -560,8 +560,8 @@ fn format_number(n: f64) -> String {
 }
 
 /// The distinct attributes an expression reads (rule 6 counts them).
-pub(crate) fn attributes_read(expr: &Expr) -> Vec<(AttrRoot, Vec<SmolStr>)> {
-    let mut found: Vec<(AttrRoot, Vec<SmolStr>)> = Vec::new();
+pub(crate) fn attributes_read(expr: &Expr) -> Vec<(AttrRoot, AttrPath)> {
+    let mut found: Vec<(AttrRoot, AttrPath)> = Vec::new();
     expr.visit(&mut |e| {
         if let ExprKind::Attribute(a) = &e.kind {
             let key = (a.root, a.path.clone());
@@ -581,14 +581,13 @@ fn resolve_attribute(
     file: FileId,
     span: Span,
     owner: impl FnOnce() -> String,
-    symbol: impl Fn(Vec<SmolStr>) -> Symbol,
+    symbol: impl Fn(AttrPath) -> Symbol,
     uses: &mut Vec<Use>,
-) -> Result<(Vec<SmolStr>, Scalar), Option<Box<Diagnostic>>> {
+) -> Result<(AttrPath, Scalar), Option<Box<Diagnostic>>> {
     let mut current = record;
-    let mut path: Vec<SmolStr> = Vec::with_capacity(segments.len());
     for (i, segment) in segments.iter().enumerate() {
         let Some(field) = current.field(&segment.text) else {
-            let so_far = if path.is_empty() { owner() } else { format!("`{}`", path.join(".")) };
+            let so_far = if i == 0 { owner() } else { format!("`{}`", dotted(&segments[..i])) };
             let candidates: Vec<&str> = current.fields.iter().map(|f| f.name.as_str()).collect();
             let mut d = Diagnostic::error(
                 Code::UnknownAttribute,
@@ -610,14 +609,13 @@ fn resolve_attribute(
             }
             return Err(Some(Box::new(d)));
         };
-        path.push(segment.text.clone());
-        uses.push(Use { loc: Loc { file, span: segment.span }, symbol: symbol(path.clone()) });
+        uses.push(Use { loc: Loc { file, span: segment.span }, symbol: symbol(field.path.clone()) });
         match &field.ty {
-            AttrType::Scalar(scalar) if i + 1 == segments.len() => return Ok((path, *scalar)),
+            AttrType::Scalar(scalar) if i + 1 == segments.len() => return Ok((field.path.clone(), *scalar)),
             AttrType::Scalar(scalar) => {
                 let d = Diagnostic::error(
                     Code::UnknownAttribute,
-                    format!("`{}` is {}, it has no attributes", path.join("."), type_name(*scalar)),
+                    format!("`{}` is {}, it has no attributes", field.path.join("."), type_name(*scalar)),
                     file,
                     segments[i + 1].span,
                 )
@@ -628,7 +626,7 @@ fn resolve_attribute(
                 let fields: Vec<&str> = inner.fields.iter().map(|f| f.name.as_str()).collect();
                 let d = Diagnostic::error(
                     Code::UnknownAttribute,
-                    format!("`{}` is a record, not a value", path.join(".")),
+                    format!("`{}` is a record, not a value", field.path.join(".")),
                     file,
                     span,
                 )
@@ -640,4 +638,9 @@ fn resolve_attribute(
         }
     }
     Err(None)
+}
+
+/// `a.b.c`, the names of `segments` joined by dots.
+fn dotted(segments: &[Ident]) -> String {
+    segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(".")
 }

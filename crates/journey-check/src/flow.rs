@@ -7,7 +7,98 @@ use journey_diagnostics::{Code, Span};
 
 use crate::checker::Checker;
 use crate::ir::*;
-use crate::journeys::Sent;
+
+/// A set of the messages a journey sends, as bits over the journey's own
+/// numbering of them ([`Messages`]): copying it, which the analysis does at
+/// every branch, costs nothing for journeys of up to 64 messages.
+#[derive(Clone, Debug, Default)]
+enum Sent {
+    /// Up to 64 messages.
+    #[default]
+    Empty,
+    /// A message's bit is `1 << its number`.
+    Small(u64),
+    /// More than 64 messages: bit `n` is bit `n % 64` of word `n / 64`.
+    Large(Vec<u64>),
+}
+
+impl Sent {
+    fn insert(&mut self, n: usize) {
+        match self {
+            Sent::Empty | Sent::Small(_) if n < 64 => {
+                let bits = if let Sent::Small(b) = self { *b } else { 0 };
+                *self = Sent::Small(bits | 1 << n);
+            }
+            Sent::Large(words) => {
+                if words.len() <= n / 64 {
+                    words.resize(n / 64 + 1, 0);
+                }
+                words[n / 64] |= 1 << (n % 64);
+            }
+            _ => {
+                let first = if let Sent::Small(b) = self { *b } else { 0 };
+                let mut words = vec![0; n / 64 + 1];
+                words[0] = first;
+                words[n / 64] |= 1 << (n % 64);
+                *self = Sent::Large(words);
+            }
+        }
+    }
+
+    fn contains(&self, n: usize) -> bool {
+        self.word(n / 64) & (1 << (n % 64)) != 0
+    }
+
+    fn word(&self, i: usize) -> u64 {
+        match self {
+            Sent::Empty => 0,
+            Sent::Small(bits) => {
+                if i == 0 {
+                    *bits
+                } else {
+                    0
+                }
+            }
+            Sent::Large(words) => words.get(i).copied().unwrap_or(0),
+        }
+    }
+
+    fn words(&self) -> usize {
+        match self {
+            Sent::Empty => 0,
+            Sent::Small(_) => 1,
+            Sent::Large(words) => words.len(),
+        }
+    }
+
+    /// Keeps what `other` also has.
+    fn intersect(&mut self, other: &Sent) {
+        *self = Sent::from_words((0..self.words()).map(|i| self.word(i) & other.word(i)));
+    }
+
+    /// Adds what `other` has.
+    fn union(&mut self, other: &Sent) {
+        let words = self.words().max(other.words());
+        *self = Sent::from_words((0..words).map(|i| self.word(i) | other.word(i)));
+    }
+
+    fn from_words(words: impl ExactSizeIterator<Item = u64>) -> Sent {
+        match words.len() {
+            0 => Sent::Empty,
+            1 => Sent::Small(words.fold(0, |_, w| w)),
+            _ => Sent::Large(words.collect()),
+        }
+    }
+}
+
+/// The journey's numbering of the messages it sends (by first mention), for [`Sent`].
+struct Messages(Vec<ContentId>);
+
+impl Messages {
+    fn number(&self, content: ContentId) -> Option<usize> {
+        self.0.binary_search(&content).ok()
+    }
+}
 
 /// What is known at a point of a journey.
 #[derive(Clone, Debug)]
@@ -47,18 +138,18 @@ impl State {
             return State {
                 reachable: false,
                 elapsed,
-                sent: Sent::new(),
-                maybe_sent: Sent::new(),
+                sent: Sent::Empty,
+                maybe_sent: Sent::Empty,
                 ended_by: Some(ended_by),
             };
         }
         let mut sent = live[0].sent.clone();
-        let mut maybe_sent = Sent::new();
+        let mut maybe_sent = Sent::Empty;
         for s in &live[1..] {
-            sent.retain(|c| s.sent.contains(c));
+            sent.intersect(&s.sent);
         }
         for s in &live {
-            maybe_sent.extend(s.maybe_sent.iter().copied());
+            maybe_sent.union(&s.maybe_sent);
         }
         State {
             reachable: true,
@@ -78,8 +169,9 @@ struct Analysis<'c> {
     journey: &'c JourneyDef,
     text: &'c str,
     flow: Vec<StepFlow>,
-    /// Every message any path of the journey sends (to tell "never sent" from "not on every path").
-    ever_sent: Sent,
+    /// Every message any path of the journey sends (to tell "never sent" from "not on every
+    /// path"), sorted: the numbering of [`Sent`].
+    ever_sent: Messages,
     latest: u64,
     messages: usize,
 }
@@ -87,20 +179,23 @@ struct Analysis<'c> {
 /// Analyses `journey` (whose source is `text`), reporting rule 10 and unreachable steps.
 pub(crate) fn analyse(checker: &mut Checker, journey: &JourneyDef, text: &str) -> (Vec<StepFlow>, JourneySummary) {
     let mut count = 0;
-    let mut ever_sent = Sent::new();
+    let mut ever_sent = Vec::new();
     journey.for_each_step(&mut |s| {
         count += 1;
         if let StepKind::Send { content: Some(c), .. } = s.kind {
-            ever_sent.insert(c);
+            ever_sent.push(c);
         }
     });
+    ever_sent.sort_unstable();
+    ever_sent.dedup();
+    let ever_sent = Messages(ever_sent);
     let mut analysis =
         Analysis { checker, journey, text, flow: vec![StepFlow::default(); count], ever_sent, latest: 0, messages: 0 };
     let entry = State {
         reachable: true,
         elapsed: Elapsed::default(),
-        sent: Sent::new(),
-        maybe_sent: Sent::new(),
+        sent: Sent::Empty,
+        maybe_sent: Sent::Empty,
         ended_by: None,
     };
     let end = analysis.block(&journey.steps, entry);
@@ -147,9 +242,9 @@ impl Analysis<'_> {
             StepKind::Send { content, .. } => {
                 self.messages += 1;
                 let mut next = state;
-                if let Some(c) = content {
-                    next.sent.insert(*c);
-                    next.maybe_sent.insert(*c);
+                if let Some(n) = content.and_then(|c| self.ever_sent.number(c)) {
+                    next.sent.insert(n);
+                    next.maybe_sent.insert(n);
                 }
                 next
             }
@@ -201,13 +296,14 @@ impl Analysis<'_> {
     /// Rule 10: `opened M` (and the other interactions) needs M sent on every path before.
     fn message_sent(&mut self, event: &Event, state: &State, at: Span) {
         let Event::Message { interaction, content: Some(content) } = event else { return };
-        if state.sent.contains(content) {
+        let number = self.ever_sent.number(*content);
+        if number.is_some_and(|n| state.sent.contains(n)) {
             return;
         }
         let file = self.journey.loc.file;
         let name = self.checker.program.content(*content).name.clone();
         let verb = interaction.keyword();
-        let (message, label, help) = if state.maybe_sent.contains(content) {
+        let (message, label, help) = if number.is_some_and(|n| state.maybe_sent.contains(n)) {
             (
                 format!("`{verb} {name}` waits for a message that not every path has sent"),
                 format!("`{name}` may not have been sent when a profile gets here"),
@@ -215,7 +311,7 @@ impl Analysis<'_> {
                     "send `{name}` before this step on every path, or move this condition into the branch that sends it"
                 ),
             )
-        } else if self.ever_sent.contains(content) {
+        } else if number.is_some() {
             (
                 format!("`{verb} {name}` waits for a message that is only sent later"),
                 format!("`{name}` has not been sent yet when a profile gets here"),

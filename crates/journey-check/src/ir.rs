@@ -6,6 +6,8 @@
 //! references that did not resolve are `None`. A project is only lowered to a
 //! plan when its check has no error.
 
+use std::sync::Arc;
+
 use journey_diagnostics::{FileId, Span};
 use smol_str::SmolStr;
 
@@ -163,11 +165,18 @@ impl Record {
     }
 }
 
+/// The dotted path of an attribute inside its record (`["loyalty", "tier"]`).
+/// Built once per declared attribute and shared by every expression and use that
+/// reads it, so that resolving a name allocates nothing.
+pub type AttrPath = Arc<[SmolStr]>;
+
 /// An attribute of a record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
     /// Its name.
     pub name: SmolStr,
+    /// Its path from the root of the schema or payload (its name last).
+    pub path: AttrPath,
     /// Its type.
     pub ty: AttrType,
     /// Where its name is written.
@@ -354,7 +363,7 @@ pub struct AttrRef {
     /// Whose attribute.
     pub root: AttrRoot,
     /// The path inside that record.
-    pub path: Vec<SmolStr>,
+    pub path: AttrPath,
 }
 
 /// A typed expression.
@@ -426,7 +435,7 @@ pub enum ExprKind {
         /// The trigger.
         trigger: TriggerId,
         /// The summed attribute.
-        attribute: Vec<SmolStr>,
+        attribute: AttrPath,
         /// The condition on each event.
         condition: Option<Box<Expr>>,
         /// The window, in seconds.
@@ -848,9 +857,9 @@ pub enum Symbol {
     /// A declaration.
     Decl(DeclRef),
     /// An attribute of the profile, by path.
-    ProfileAttribute(Vec<SmolStr>),
+    ProfileAttribute(AttrPath),
     /// An attribute of a trigger's events, by path.
-    TriggerAttribute(TriggerId, Vec<SmolStr>),
+    TriggerAttribute(TriggerId, AttrPath),
 }
 
 /// A use of a name: where it is written and what it refers to (for go to

@@ -1,7 +1,5 @@
 //! Journeys: settings, steps, and the rules that need the whole journey.
 
-use std::collections::BTreeSet;
-
 use journey_diagnostics::{Code, FileId, Span};
 use journey_syntax::ast::{self, EventPattern, GoalMeasure as SynMeasure, LiteralKind, SettingKind, StepKind as Syn};
 use smol_str::SmolStr;
@@ -819,13 +817,10 @@ impl Checker {
                 .filter(|p| p.root == Some(PlaceholderRoot::Trigger) && !p.path.is_empty())
             {
                 if let Some(t) = start_trigger
-                    && let Some(Attribute { ty: AttrType::Scalar(_), .. }) =
+                    && let Some(Attribute { ty: AttrType::Scalar(_), path, .. }) =
                         program.triggers[t.index()].attributes.lookup(&placeholder.path)
                 {
-                    program.uses.push(Use {
-                        loc: placeholder.loc,
-                        symbol: Symbol::TriggerAttribute(t, placeholder.path.clone()),
-                    });
+                    program.uses.push(Use { loc: placeholder.loc, symbol: Symbol::TriggerAttribute(t, path.clone()) });
                     continue;
                 }
                 placeholders.push(placeholder.clone());
@@ -835,11 +830,9 @@ impl Checker {
                     Some(Start::Trigger { trigger: Some(t), .. }) => {
                         let def = self.program.trigger(*t);
                         match def.attributes.lookup(&placeholder.path) {
-                            Some(Attribute { ty: AttrType::Scalar(_), .. }) => {
-                                self.record_use(
-                                    placeholder.loc,
-                                    Symbol::TriggerAttribute(*t, placeholder.path.clone()),
-                                );
+                            Some(Attribute { ty: AttrType::Scalar(_), path, .. }) => {
+                                let symbol = Symbol::TriggerAttribute(*t, path.clone());
+                                self.record_use(placeholder.loc, symbol);
                             }
                             found => {
                                 let path = placeholder.path.join(".");
@@ -919,15 +912,18 @@ impl Checker {
         for (trigger, mut journeys) in groups {
             let trigger_name = self.program.trigger(trigger).name.clone();
             journeys.sort_by(|a, b| a.0.cmp(&b.0));
-            for (name, loc) in &journeys {
-                // Name a few of the others and count the rest: linear, however many journeys share it.
-                let others = || journeys.iter().filter(|(n, _)| n != name);
-                let shown: Vec<&str> = others().take(8).map(|(n, _)| n.as_str()).collect();
-                let more = journeys.len() - 1 - shown.len();
-                let mut names = list(shown.iter().copied());
-                if more > 0 {
-                    names.push_str(&format!(" (and {more} more)"));
-                }
+            // The others named are the first few journeys of the group but this one: the
+            // same for every journey past those, so that text is built once per group.
+            let common = (journeys.len() > OTHERS_NAMED + 1).then(|| others_named(&journeys, None));
+            for (index, (name, loc)) in journeys.iter().enumerate() {
+                let own;
+                let (names, places) = match &common {
+                    Some(common) if index > OTHERS_NAMED => common,
+                    _ => {
+                        own = others_named(&journeys, Some(index));
+                        &own
+                    }
+                };
                 let mut d = self
                     .warning(
                         Code::SharedGoalTrigger,
@@ -937,14 +933,33 @@ impl Checker {
                     )
                     .with_label("the same goal trigger")
                     .with_help("a goal event is credited only to the journeys the profile is in or, if it is in none, to the one it left most recently");
-                // A few places are enough to find the others.
-                for (other, other_loc) in others().take(3) {
-                    d = d.with_secondary(other_loc.file, other_loc.span, format!("the goal of `{other}`"));
+                for (other_loc, label) in places {
+                    d = d.with_secondary(other_loc.file, other_loc.span, label.clone());
                 }
                 self.report(d);
             }
         }
     }
+}
+
+/// How many other journeys a shared-goal warning names; the rest are counted.
+const OTHERS_NAMED: usize = 8;
+
+/// The journeys of a shared-goal group (sorted by name) other than the one at
+/// `except`, as a warning shows them: the first few names, a count of the rest, and
+/// the places of the first three goals (a few places are enough to find the others).
+/// Linear, however many journeys share the trigger. `None` stands for any journey
+/// past the first few (the group has more than `OTHERS_NAMED + 1` journeys).
+fn others_named(journeys: &[(SmolStr, Loc)], except: Option<usize>) -> (String, Vec<(Loc, String)>) {
+    let others = || journeys.iter().enumerate().filter(move |(i, _)| Some(*i) != except).map(|(_, j)| j);
+    let shown: Vec<&str> = others().take(OTHERS_NAMED).map(|(n, _)| n.as_str()).collect();
+    let more = journeys.len() - 1 - shown.len();
+    let mut names = list(shown.iter().copied());
+    if more > 0 {
+        names.push_str(&format!(" (and {more} more)"));
+    }
+    let places = others().take(3).map(|(n, loc)| (*loc, format!("the goal of `{n}`"))).collect();
+    (names, places)
 }
 
 /// The triggers that behavioural functions of `expr` read, all reported at `at`.
@@ -960,6 +975,3 @@ fn triggers_in(expr: &Expr, at: Span, out: &mut Vec<(TriggerId, Span)>) {
 fn format_percent(p: f64) -> String {
     if p.fract() == 0.0 { format!("{}", p as i64) } else { format!("{}", (p * 1000.0).round() / 1000.0) }
 }
-
-/// Messages definitely sent: the set the flow analysis carries.
-pub(crate) type Sent = BTreeSet<ContentId>;

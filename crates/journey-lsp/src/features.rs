@@ -41,7 +41,7 @@ pub fn symbol_at(snap: &Snapshot, file: FileId, offset: usize) -> Option<(Symbol
             let w = word_span(text, word)?;
             let start = u.loc.span.start;
             return Some((
-                Symbol::TriggerAttribute(*t, path[..word].to_vec()),
+                Symbol::TriggerAttribute(*t, path[..word].into()),
                 Span { start: start + w.start, end: start + w.end },
             ));
         }
@@ -55,11 +55,11 @@ pub fn symbol_at(snap: &Snapshot, file: FileId, offset: usize) -> Option<(Symbol
     if let Some(profile) = &p.profile
         && let Some((path, span)) = attribute_at(&profile.attributes, file, offset, &mut Vec::new())
     {
-        return Some((Symbol::ProfileAttribute(path), span));
+        return Some((Symbol::ProfileAttribute(path.into()), span));
     }
     for (i, t) in p.triggers.iter().enumerate() {
         if let Some((path, span)) = attribute_at(&t.attributes, file, offset, &mut Vec::new()) {
-            return Some((Symbol::TriggerAttribute(TriggerId(i as u32), path), span));
+            return Some((Symbol::TriggerAttribute(TriggerId(i as u32), path.into()), span));
         }
     }
     None
