@@ -473,6 +473,7 @@ impl Checker {
                     Some(scalar) => AttrType::Scalar(scalar),
                     None => {
                         self.unknown_type(file, name);
+                        record.untyped.push(field.name.text.clone());
                         continue;
                     }
                 },
@@ -541,7 +542,8 @@ impl Checker {
                 _ => TriggerSource::Custom,
             };
             let published = word("status").as_deref() == Some("published");
-            if source == TriggerSource::Commerce {
+            // A `revenue` of an unknown type is already reported (J0123).
+            if source == TriggerSource::Commerce && !attributes.is_untyped(&["revenue"]) {
                 let revenue = attributes.field("revenue").map(|a| (&a.ty, a.loc));
                 if !matches!(revenue, Some((AttrType::Scalar(Scalar::Money), _))) {
                     let at = parts.properties.get("source").map_or(trigger.name.span, |p| p.span);
@@ -724,6 +726,7 @@ impl Checker {
                     .with_help(help);
                 self.report(d);
             }
+            None if profile.attributes.is_untyped(&names) => {}
             None => {
                 let paths = profile.attributes.scalar_paths();
                 let wanted = names.join(".");

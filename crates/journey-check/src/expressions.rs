@@ -587,8 +587,17 @@ fn resolve_attribute(
     let mut current = record;
     for (i, segment) in segments.iter().enumerate() {
         let Some(field) = current.field(&segment.text) else {
+            if current.untyped.contains(&segment.text) {
+                return Err(None);
+            }
             let so_far = if i == 0 { owner() } else { format!("`{}`", dotted(&segments[..i])) };
-            let candidates: Vec<&str> = current.fields.iter().map(|f| f.name.as_str()).collect();
+            // Attributes of unknown types are declared names too: suggested, listed.
+            let candidates: Vec<&str> = current
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .chain(current.untyped.iter().map(|n| n.as_str()))
+                .collect();
             let mut d = Diagnostic::error(
                 Code::UnknownAttribute,
                 format!("{so_far} has no attribute `{}`", segment.text),

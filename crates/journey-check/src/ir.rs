@@ -129,6 +129,10 @@ pub enum AttrType {
 pub struct Record {
     /// The attributes, in source order.
     pub fields: Vec<Attribute>,
+    /// Attributes declared with a type that does not exist (already reported as
+    /// J0123): they are not in `fields`, and a use of one is not reported again,
+    /// as rustc does not report the uses of a value whose type is an error.
+    pub untyped: Vec<SmolStr>,
 }
 
 impl Record {
@@ -145,6 +149,17 @@ impl Record {
             (_, true) => Some(field),
             (AttrType::Record(inner), false) => inner.lookup(rest),
             (AttrType::Scalar(_), false) => None,
+        }
+    }
+
+    /// Whether the dotted `path` goes through an attribute declared with an
+    /// unknown type: what it names cannot be checked, and is not reported.
+    pub fn is_untyped<S: AsRef<str>>(&self, path: &[S]) -> bool {
+        let Some((first, rest)) = path.split_first() else { return false };
+        match self.field(first.as_ref()) {
+            Some(Attribute { ty: AttrType::Record(inner), .. }) => inner.is_untyped(rest),
+            Some(_) => false,
+            None => self.untyped.iter().any(|name| name == first.as_ref()),
         }
     }
 

@@ -352,9 +352,8 @@ impl Checker {
                 } else {
                     format!("goal {} on PurchaseCompleted", goal.kind.text)
                 };
-                // The parser's span of the missing measure can run backwards (from the
-                // next token back to the end of the goal type), which no renderer can
-                // draw: point at the goal type instead.
+                // The missing measure is an empty span after the goal type: the
+                // label goes on the goal type, which the reader can see.
                 let d = self
                     .error(Code::InvalidGoal, "the goal does not say what it measures", file, goal.kind.span)
                     .with_label("missing measure")
@@ -834,6 +833,7 @@ impl Checker {
                                 let symbol = Symbol::TriggerAttribute(*t, path.clone());
                                 self.record_use(placeholder.loc, symbol);
                             }
+                            None if def.attributes.is_untyped(&placeholder.path) => {}
                             found => {
                                 let path = placeholder.path.join(".");
                                 let (message, label) = match found {

@@ -439,7 +439,14 @@ where
             empty().map_with(|_, e| GoalMeasure::Missing(span(e.span()))),
         )))
         .then(keyword(T::KwTarget).then(amount.clone()).map(|(keyword, value)| Target { keyword, value }).or_not())
-        .map(|((kind, measure), target)| SettingKind::Goal(Box::new(Goal { kind, measure, target })));
+        .map(|((kind, mut measure), target)| {
+            // The span of `empty()` runs from the next token back to the end of the
+            // last one: the measure is missing right after the goal type.
+            if let GoalMeasure::Missing(at) = &mut measure {
+                *at = Span { start: kind.span.end, end: kind.span.end };
+            }
+            SettingKind::Goal(Box::new(Goal { kind, measure, target }))
+        });
 
     let exit_on = keyword(T::KwExit)
         .ignore_then(keyword(T::KwOn))

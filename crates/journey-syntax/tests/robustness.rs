@@ -284,3 +284,15 @@ fn long_flat_files_parse_fine() {
     let parse = parse_on_small_stack(text);
     assert!(parse.diagnostics.is_empty(), "{:?}", codes(&parse));
 }
+
+#[test]
+fn a_goal_without_a_measure_is_missing_right_after_its_type() {
+    use journey_syntax::ast::{DeclKind, GoalMeasure, SettingKind};
+    for text in ["journey J {\n  goal purchase\n  send Mail\n}", "journey J { goal purchase target 50% }"] {
+        let parse = parse(FileId(0), text);
+        let DeclKind::Journey(journey) = &parse.tree.decls[0].kind else { panic!("a journey: {text}") };
+        let SettingKind::Goal(goal) = &journey.settings[0].kind else { panic!("a goal: {text}") };
+        let end = (text.find("purchase").expect("in the text") + "purchase".len()) as u32;
+        assert_eq!(goal.measure, GoalMeasure::Missing(journey_diagnostics::Span { start: end, end }), "{text}");
+    }
+}
