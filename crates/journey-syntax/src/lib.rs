@@ -179,8 +179,9 @@ fn syntax_error(file: FileId, text: &str, error: parser::RichError<'_>) -> Diagn
             labels.sort_by(|a, b| (a.starts_with('`'), a).cmp(&(b.starts_with('`'), b)));
             let expected_text = one_of_list(&labels);
             let message = format!("expected {expected_text}, found {found_text}");
-            let label =
-                if found.is_none() { "the file ends here".to_owned() } else { format!("unexpected {found_text}") };
+            // "unexpected string", not "unexpected a string".
+            let noun = found_text.strip_prefix("a ").or_else(|| found_text.strip_prefix("an ")).unwrap_or(&found_text);
+            let label = if found.is_none() { "the file ends here".to_owned() } else { format!("unexpected {noun}") };
             let mut diagnostic = Diagnostic::error(Code::UnexpectedToken, message, file, span).with_label(label);
             if found == Some(TokenKind::Ident) {
                 let word = &text[at.start as usize..at.end as usize];

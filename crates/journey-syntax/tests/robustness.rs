@@ -296,3 +296,11 @@ fn a_goal_without_a_measure_is_missing_right_after_its_type() {
         assert_eq!(goal.measure, GoalMeasure::Missing(journey_diagnostics::Span { start: end, end }), "{text}");
     }
 }
+
+#[test]
+fn an_unexpected_string_is_named_in_the_message_and_the_label() {
+    let parse = parse(FileId(0), "profile {\n  subject: \"Hi\"\n}");
+    let d = &parse.diagnostics[0];
+    assert_eq!((d.code, d.message.as_str()), (Code::UnexpectedToken, "expected a type, found a string"));
+    assert_eq!(d.primary.message, "unexpected string");
+}
