@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use journey_diagnostics::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use journey_syntax::Parse;
@@ -67,37 +68,65 @@ pub struct Project {
 }
 
 impl Project {
-    /// A project of in-memory files `(path, text)`, in the given order.
+    /// A project of in-memory files `(path, text)`, in the given order, parsed
+    /// on every core (see [`Project::add_files`]).
     pub fn from_texts<P: Into<PathBuf>>(files: impl IntoIterator<Item = (P, String)>) -> Project {
         let mut project = Project::default();
         for (path, text) in files {
-            project.add(path.into(), text);
+            project.sources.add(SourceFile::new(path.into(), text));
         }
+        project.parse_new_files();
         project
     }
 
-    /// Reads and parses `paths` (see [`Project::add_bytes`]).
+    /// Reads and parses `paths` (see [`Project::add_files`]).
     pub fn read(paths: &[PathBuf]) -> Result<Project, LoadError> {
-        let mut project = Project::default();
+        let mut files = Vec::with_capacity(paths.len());
         for path in paths {
             let bytes = std::fs::read(path).map_err(|error| LoadError { path: path.clone(), error })?;
-            project.add_bytes(path.clone(), bytes);
+            files.push((path.clone(), bytes));
         }
+        let mut project = Project::default();
+        project.add_files(files);
         Ok(project)
+    }
+
+    /// Adds files from their bytes (as [`Project::add_bytes`] does) and parses
+    /// them together: files are independent, so they are parsed on as many
+    /// threads as the machine has cores, and the result is the same as parsing
+    /// them one by one. Returns their ids, in order.
+    pub fn add_files(&mut self, files: impl IntoIterator<Item = (PathBuf, Vec<u8>)>) -> Vec<FileId> {
+        let ids = files.into_iter().map(|(path, bytes)| self.add_source(path, bytes)).collect();
+        self.parse_new_files();
+        ids
     }
 
     /// Adds a file from its bytes and parses it. A file that is not valid UTF-8 is
     /// kept, with invalid bytes replaced by U+FFFD so the rest is still checked, and
     /// reported as an error naming its first bad byte.
     pub fn add_bytes(&mut self, path: PathBuf, bytes: Vec<u8>) -> FileId {
+        let file = self.add_source(path, bytes);
+        self.parse_new_files();
+        file
+    }
+
+    /// Adds a file and parses it.
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        let file = self.sources.add(SourceFile::new(path, text));
+        self.parse_new_files();
+        file
+    }
+
+    /// Adds a file from its bytes without parsing it (see [`Project::add_bytes`]).
+    fn add_source(&mut self, path: PathBuf, bytes: Vec<u8>) -> FileId {
         match String::from_utf8(bytes) {
-            Ok(text) => self.add(path, text),
+            Ok(text) => self.sources.add(SourceFile::new(path, text)),
             Err(err) => {
                 let valid_up_to = err.utf8_error().valid_up_to();
                 let bytes = err.into_bytes();
                 let bad = bytes[valid_up_to];
                 let text = String::from_utf8_lossy(&bytes).into_owned();
-                let file = self.add(path, text);
+                let file = self.sources.add(SourceFile::new(path, text));
                 let replacement = Span::new(valid_up_to, valid_up_to + char::REPLACEMENT_CHARACTER.len_utf8());
                 self.load_diagnostics.push(
                     Diagnostic::error(Code::InvalidUtf8, "this file is not valid UTF-8", file, replacement)
@@ -109,11 +138,55 @@ impl Project {
         }
     }
 
-    /// Adds a file and parses it.
-    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
-        let file = self.sources.add(SourceFile::new(path, text));
-        let parse = journey_syntax::parse(file, self.sources.get(file).text());
-        self.parses.push(parse);
-        file
+    /// Parses the files added since the last parse, so that `parses` is indexed
+    /// like `sources` again.
+    fn parse_new_files(&mut self) {
+        let files: Vec<(FileId, &str)> =
+            self.sources.iter().skip(self.parses.len()).map(|(id, f)| (id, f.text())).collect();
+        let parses = parse_files(&files);
+        self.parses.extend(parses);
     }
+}
+
+/// Below this many bytes of source, files are parsed on the calling thread:
+/// starting threads would cost more than it saves.
+const PARALLEL_FROM: usize = 256 * 1024;
+
+/// Parses `files`, in order, on up to as many threads as there are cores (the
+/// calling thread is one of them): each takes the largest file not yet taken.
+/// Parsing is a pure function of a file's text, so the result does not depend
+/// on the number of threads or on which thread parsed what.
+fn parse_files(files: &[(FileId, &str)]) -> Vec<Parse> {
+    let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || files.len() < 2 || bytes < PARALLEL_FROM {
+        return files.iter().map(|(id, text)| journey_syntax::parse(*id, text)).collect();
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(files[i].1.len()));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let (id, text) = files[i];
+            done.push((i, journey_syntax::parse(id, text)));
+        }
+        done
+    };
+    let mut parsed: Vec<(usize, Parse)> = std::thread::scope(|scope| {
+        // A thread that cannot be started leaves its share to the others.
+        let helpers: Vec<_> = (1..cores.min(files.len()))
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mut parsed = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => parsed.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        parsed
+    });
+    parsed.sort_unstable_by_key(|(i, _)| *i);
+    parsed.into_iter().map(|(_, parse)| parse).collect()
 }

@@ -195,21 +195,25 @@ impl World {
             }
         }
         paths.sort();
-        let mut project = Project::default();
-        let mut versions = HashMap::new();
+        // Open documents as the editor has them, the other files as on disk; a file
+        // that cannot be read is left out. Parsed together, on every core.
+        let mut files = Vec::with_capacity(paths.len());
+        let mut open = Vec::with_capacity(paths.len());
         for path in paths {
-            match self.docs.get(&path) {
-                Some(doc) => {
-                    let id = project.add(path, doc.text.clone());
-                    versions.insert(id, doc.version);
-                }
-                None => {
-                    if let Ok(bytes) = std::fs::read(&path) {
-                        project.add_bytes(path, bytes);
-                    }
-                }
-            }
+            let (bytes, version) = match self.docs.get(&path) {
+                Some(doc) => (doc.text.clone().into_bytes(), Some(doc.version)),
+                None => match std::fs::read(&path) {
+                    Ok(bytes) => (bytes, None),
+                    Err(_) => continue,
+                },
+            };
+            files.push((path, bytes));
+            open.push(version);
         }
+        let mut project = Project::default();
+        let ids = project.add_files(files);
+        let versions: HashMap<_, _> =
+            ids.into_iter().zip(open).filter_map(|(id, version)| Some((id, version?))).collect();
         let analysis = journey_check::check(&project, Mode::Design);
         Snapshot { root: root.to_path_buf(), project, analysis, versions, unit: self.unit }
     }
