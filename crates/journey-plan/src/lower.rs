@@ -431,11 +431,26 @@ impl Graph<'_> {
         self.file.position(span.start as usize, journey_diagnostics::ColumnUnit::Utf8).line + 1
     }
 
-    /// The step as reports name it: its first line without the opening brace.
+    /// The step as reports name it: its text up to its first block (`if opened
+    /// M within 1d`, `split`, `stage awareness`, `send M to profile.email`),
+    /// each run of spaces, line breaks and comments between two tokens written
+    /// as one space, so that the name does not depend on the layout.
     fn label(&self, span: journey_diagnostics::Span) -> String {
-        let source = self.file.text();
-        let text = source.get(span.first_line(source).range()).unwrap_or("");
-        text.trim().trim_end_matches('{').trim_end().to_owned()
+        let text = self.file.text().get(span.range()).unwrap_or("");
+        let mut label = String::new();
+        let mut end = None;
+        for token in journey_syntax::lex(journey_diagnostics::FileId(0), text).tokens {
+            if token.kind == journey_syntax::TokenKind::LBrace {
+                break;
+            }
+            let range = token.span.range();
+            if end.is_some_and(|end| range.start > end) {
+                label.push(' ');
+            }
+            label.push_str(&text[range.clone()]);
+            end = Some(range.end);
+        }
+        label
     }
 
     fn push(&mut self, node: Node) -> u32 {

@@ -104,3 +104,56 @@ fn corrupt_plans_get_clear_errors() {
         problems(&good.replacen("\"attribution\": 259200", "\"attribution\": \"3d\"", 1))
     );
 }
+
+/// The step names of the journey of `source` (with the abandoned-cart example's
+/// schema and messages), in node order.
+fn step_names(source: &str) -> Vec<String> {
+    let mut files: Vec<(PathBuf, String)> = discover(&repository().join("examples/abandoned-cart"))
+        .expect("the example exists")
+        .into_iter()
+        .filter(|p| !p.ends_with("journey.journey"))
+        .map(|p| (p.clone(), std::fs::read_to_string(&p).expect("readable")))
+        .collect();
+    files.push((PathBuf::from("j.journey"), source.to_owned()));
+    let project = Project::from_texts(files);
+    let analysis = check(&project, Mode::Design);
+    assert!(!analysis.diagnostics.iter().any(|d| d.is_error()), "{:?}", analysis.diagnostics);
+    let plan = lower(&analysis.program, &project.sources, None);
+    plan.journeys[0].nodes.iter().map(|n| n.step.clone()).collect()
+}
+
+#[test]
+fn step_names_do_not_depend_on_the_layout() {
+    let one_line = "journey J { start on AbandonedCart send InitialReminder to profile.email \
+        if opened InitialReminder within 1d { wait 1h } else if profile.age > 30 { exit } \
+        split { A 50% { wait 2h } B 50% { stage retention { send FinalNotification } } } }";
+    let laid_out = "journey J {
+  start on AbandonedCart
+  send InitialReminder
+    to profile.email
+  if opened InitialReminder // the first email
+     within 1d {
+    wait 1h
+  } else if profile.age > 30 { exit }
+  split {
+    A 50% { wait 2h }
+    B 50% {
+      stage retention {
+        send FinalNotification
+      }
+    }
+  }
+}";
+    let names = step_names(one_line);
+    assert_eq!(names, step_names(laid_out));
+    for expected in [
+        "send InitialReminder",
+        "if opened InitialReminder within 1d",
+        "else if profile.age > 30",
+        "split",
+        "stage retention",
+        "send FinalNotification",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "{expected:?} in {names:?}");
+    }
+}
