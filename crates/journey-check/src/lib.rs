@@ -18,7 +18,7 @@ mod project;
 pub use journeys::MAX_CONDITION_ATTRIBUTES;
 pub use project::{LoadError, Project, discover};
 
-use journey_diagnostics::{Code, Diagnostic, Severity, sort_diagnostics};
+use journey_diagnostics::{Code, Diagnostic, FileId, Span, sort_diagnostics};
 
 use crate::checker::{Checker, Kind};
 use crate::ir::{DeclRef, Program};
@@ -59,17 +59,39 @@ pub fn check(project: &Project, mode: Mode) -> Analysis {
     checker.journeys(&sources, &texts);
     unused_declarations(&mut checker);
     let Checker { diagnostics: semantic, mut program, .. } = checker;
-    // Syntax errors come first, as in Elm and Gleam: while a file does not parse,
-    // the checker's findings are mostly echoes of the recovery, so they wait.
-    // The IR is still built, for the language server.
+    // Every error in one pass (language.md §3). Within a declaration that has a
+    // syntax error, the checker's findings would be echoes of the parser's
+    // recovery, so they are left out; and while any file does not parse,
+    // warnings wait. The IR is still built, for the language server.
     let mut diagnostics: Vec<Diagnostic> = project.load_diagnostics.to_vec();
     diagnostics.extend(project.parses.iter().flat_map(|parse| parse.diagnostics.iter().cloned()));
-    if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        let broken = broken_declarations(project, &diagnostics);
+        let inside = |d: &Diagnostic| {
+            let (file, at) = (d.primary.file, d.primary.span.start);
+            broken.iter().any(|(f, span)| *f == file && span.start <= at && at < span.end.max(span.start + 1))
+        };
+        diagnostics.extend(semantic.into_iter().filter(|d| d.is_error() && !inside(d)));
+    } else {
         diagnostics.extend(semantic);
     }
     sort_diagnostics(&mut diagnostics);
     program.uses.sort_by_key(|u| u.loc);
     Analysis { diagnostics, program }
+}
+
+/// The declarations (file and span) in which one of the `errors` found while
+/// reading and parsing lies.
+fn broken_declarations(project: &Project, errors: &[Diagnostic]) -> Vec<(FileId, Span)> {
+    let mut broken: Vec<(FileId, Span)> = Vec::new();
+    for error in errors.iter().filter(|d| d.is_error()) {
+        let (file, at) = (error.primary.file, error.primary.span.start);
+        let Some(parse) = project.parses.get(file.0 as usize) else { continue };
+        if let Some(decl) = parse.tree.decls.iter().find(|d| d.span.start <= at && at <= d.span.end) {
+            broken.push((file, decl.span));
+        }
+    }
+    broken
 }
 
 /// Rule 16: triggers, messages and segments nothing refers to.

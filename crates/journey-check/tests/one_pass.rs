@@ -1,0 +1,33 @@
+//! `check` reports every error in one pass (language.md §3): a syntax error in
+//! one declaration does not hide the errors of the others; only the checker's
+//! findings inside the broken declaration (echoes of the parser's recovery), and
+//! warnings, wait until it parses.
+
+use journey_check::{Mode, Project, check};
+use journey_diagnostics::Code;
+
+const DECLARATIONS: &str = "
+profile { email: email }
+trigger Go { status published }
+email E1 { status ready subject \"Hi\" body \"Hello\" }
+segment Unused { source list }
+";
+
+fn codes(files: &[(&str, &str)]) -> Vec<Code> {
+    let project = Project::from_texts(files.iter().map(|(path, text)| (*path, text.to_string())));
+    check(&project, Mode::Design).diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn a_syntax_error_does_not_hide_the_errors_of_other_declarations() {
+    let broken = "journey J { start on Go\n send E1 to profile.email ;\n send Nope to profile.email\n}";
+    let other = "journey K { start on Go\n send E9 to profile.email\n}";
+    let found = codes(&[("base.journey", DECLARATIONS), ("j.journey", broken), ("k.journey", other)]);
+    // J0001 for `;`; J0108 for `E9` in K; not J0108 for `Nope` inside the broken J,
+    // and not the J0201 warning for the unused segment while a file does not parse.
+    assert_eq!(found, [Code::InvalidCharacter, Code::UnknownName]);
+
+    let fixed = broken.replace(" ;", "");
+    let found = codes(&[("base.journey", DECLARATIONS), ("j.journey", &fixed), ("k.journey", other)]);
+    assert_eq!(found, [Code::UnusedDeclaration, Code::UnknownName, Code::UnknownName]);
+}
