@@ -965,7 +965,7 @@ impl<'a> Engine<'a> {
                 _ => {}
             }
         }
-        if journey.exclude.iter().any(|&s| self.member(p, s, now)) || self.suppressed(p, j, now) {
+        if journey.exclude.iter().any(|&s| self.member(p, s, now)) {
             return;
         }
         self.token += 1;
@@ -984,6 +984,13 @@ impl<'a> Engine<'a> {
         tally.entries += 1;
         if first {
             tally.entered += 1;
+        }
+        if self.suppressed(p, j, now) {
+            // A member of a `suppress` segment enters (only `exclude` keeps it
+            // out) and leaves at once, before its first step.
+            self.membership_mut(p, j).node = NONE;
+            self.leave(p, j, Reason::Suppressed, now);
+            return;
         }
         self.advance(p, j, entry, now);
     }
@@ -1188,7 +1195,8 @@ impl<'a> Engine<'a> {
         let node = m.node;
         let tally = &mut self.out.journeys[j as usize];
         tally.exits[Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0)] += 1;
-        if reason != Reason::Completed {
+        // A profile suppressed as it enters left before any step.
+        if reason != Reason::Completed && node != NONE {
             tally.node_left[node as usize] += 1;
         }
     }

@@ -686,8 +686,10 @@ fn each_exit_reason_and_active_at_until() {
     // p3 enters 10:02, cancels 12:00: exit_trigger (left at node 1, waiting for the open).
     // p4 enters 10:03, joins Blocked 13:00: suppressed (left at node 1).
     // p5 enters 11-04 09:00: waiting at node 1 (deadline 11-05 09:00) at until 11-04 12:00: active.
-    // p6 is on the Blocked list when it carts: a `suppress` member does not enter.
-    // => entered 5, active 1; exits completed 1, exit_trigger 1, suppressed 1, explicit 1.
+    // p6 is on the Blocked list when it carts: it enters (only `exclude` keeps a
+    // profile out) and is suppressed at once, before its first step: no Mail.
+    // => entered 6, active 1; exits completed 1, exit_trigger 1, suppressed 2 (p4,
+    // p6), explicit 1; p6 reached and left no step.
     let plan = plan(
         "journey J {
            start on Cart
@@ -718,8 +720,8 @@ fn each_exit_reason_and_active_at_until() {
     );
     let out = run_with(&plan, &people, &events, until("2026-11-04T12:00:00Z"));
     let j = journey(&out, "J");
-    assert_eq!((j.entered, j.entries, j.active), (5, 5, 1));
-    assert_eq!(exits(j), [1, 1, 1, 1]);
+    assert_eq!((j.entered, j.entries, j.active), (6, 6, 1));
+    assert_eq!(exits(j), [1, 1, 2, 1]);
     let by_node: Vec<(u64, u64, u64)> = j.steps.iter().map(|s| (s.reached, s.left, s.active)).collect();
     assert_eq!(by_node, [(5, 0, 0), (5, 2, 1), (1, 1, 0), (1, 0, 0), (1, 0, 0)]);
     assert_eq!(j.steps[1].step, "if opened Mail within 1d");
