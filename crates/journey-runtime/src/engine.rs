@@ -109,9 +109,10 @@ pub struct JourneyTally {
     /// Orders and revenue credited to each send node: the last message of the
     /// journey delivered to the profile before the order (last touch).
     pub node_orders: Vec<(u64, f64)>,
-    /// Arrivals at each node.
+    /// Profiles that reached each node (unique: once however often they re-enter).
     pub node_reached: Vec<u64>,
-    /// Profiles that left the journey at each node (other than by completing it).
+    /// Profiles that left the journey at each node other than by completing it
+    /// (unique, as `node_reached`).
     pub node_left: Vec<u64>,
     /// Profiles waiting at each node at the end.
     pub node_active: Vec<u64>,
@@ -395,12 +396,12 @@ pub struct Engine<'a> {
     pairs: Pairs,
     /// Per profile, its latest message of each pair (index in the messages, or [`NONE`]).
     latest: Vec<u32>,
-    /// Per profile, a bit per stage of every journey: reached.
-    stage_bits: Vec<u64>,
-    /// Per journey, its first bit in a profile's stage bits.
-    stage_base: Vec<usize>,
-    /// Words of stage bits per profile.
-    stage_words: usize,
+    /// The stages each profile has reached.
+    stages_reached: FirstTimes,
+    /// The steps (nodes) each profile has reached.
+    nodes_reached: FirstTimes,
+    /// The steps (nodes) each profile has left a journey at.
+    nodes_left: FirstTimes,
     /// The profile attributes that sends use as addresses.
     address_slots: Vec<usize>,
     /// Per profile, per address slot: its current value in the outcome's
@@ -516,14 +517,10 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
-        let mut stage_base = Vec::with_capacity(tallies.len());
-        let mut stage_count = 0;
-        for tally in &tallies {
-            stage_base.push(stage_count);
-            stage_count += tally.stages.len();
-        }
-        let stage_words = stage_count.div_ceil(64);
         let profile_count = profiles.list.len();
+        let stages_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.stages.len()));
+        let nodes_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_reached.len()));
+        let nodes_left = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_left.len()));
         let pairs = Pairs::of(&journeys, catalog.contents.len());
         let push_slot = catalog.profile.slot(&["push_token".to_owned()]);
         let mut address_slots: Vec<usize> = push_slot.into_iter().collect();
@@ -543,9 +540,9 @@ impl<'a> Engine<'a> {
             memberships: vec![Membership::NEVER; profile_count * journeys.len()],
             latest: vec![NONE; profile_count * pairs.count],
             pairs,
-            stage_bits: vec![0; profile_count * stage_words],
-            stage_base,
-            stage_words,
+            stages_reached,
+            nodes_reached,
+            nodes_left,
             address_of: vec![UNKNOWN; profile_count * address_slots.len()],
             address_slots,
             journeys,
@@ -1045,7 +1042,9 @@ impl<'a> Engine<'a> {
                 self.leave(p, j, Reason::Completed, now);
                 return;
             };
-            self.out.journeys[j as usize].node_reached[n as usize] += 1;
+            if self.nodes_reached.first(p, j, n as usize) {
+                self.out.journeys[j as usize].node_reached[n as usize] += 1;
+            }
             let m = self.membership_mut(p, j);
             if m.active {
                 m.node = n;
@@ -1089,10 +1088,7 @@ impl<'a> Engine<'a> {
                 }
                 Node::Stage { stage, next } => {
                     let (stage, next) = (*stage, *next);
-                    let bit = self.stage_base[j as usize] + stage;
-                    let word = &mut self.stage_bits[p as usize * self.stage_words + bit / 64];
-                    if *word & (1 << (bit % 64)) == 0 {
-                        *word |= 1 << (bit % 64);
+                    if self.stages_reached.first(p, j, stage) {
                         self.out.journeys[j as usize].stage_reached[stage] += 1;
                     }
                     node = next;
@@ -1193,12 +1189,48 @@ impl<'a> Engine<'a> {
         m.left = Some(reason);
         m.last_left = now;
         let node = m.node;
+        // A profile suppressed as it enters left before any step.
+        let at_step = reason != Reason::Completed && node != NONE && self.nodes_left.first(p, j, node as usize);
         let tally = &mut self.out.journeys[j as usize];
         tally.exits[Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0)] += 1;
-        // A profile suppressed as it enters left before any step.
-        if reason != Reason::Completed && node != NONE {
+        if at_step {
             tally.node_left[node as usize] += 1;
         }
+    }
+}
+
+/// One bit per profile and per item (stage or step) of every journey: whether
+/// the profile has been counted for it, so that reports count profiles, not
+/// arrivals.
+struct FirstTimes {
+    /// Per journey, the bit of its first item.
+    base: Vec<usize>,
+    /// Words per profile.
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl FirstTimes {
+    /// Bits for `profiles` profiles, with the item counts of the journeys in order.
+    fn new(profiles: usize, items: impl Iterator<Item = usize>) -> FirstTimes {
+        let mut base = Vec::new();
+        let mut count = 0;
+        for n in items {
+            base.push(count);
+            count += n;
+        }
+        let words = count.div_ceil(64);
+        FirstTimes { base, words, bits: vec![0; profiles * words] }
+    }
+
+    /// Marks item `i` of journey `j` for profile `p`; true the first time.
+    fn first(&mut self, p: u32, j: u16, i: usize) -> bool {
+        let bit = self.base[j as usize] + i;
+        let word = &mut self.bits[p as usize * self.words + bit / 64];
+        let mask = 1 << (bit % 64);
+        let first = *word & mask == 0;
+        *word |= mask;
+        first
     }
 }
 

@@ -1949,3 +1949,42 @@ fn any_truncated_line_is_an_error_or_a_reject_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn steps_and_stages_count_profiles_not_arrivals() {
+    // §6: "per step how many profiles reached it and how many left there".
+    // p1 enters three times (10:00, then after leaving by Cancel at 11:00, again
+    // at 12:00 and, after a second Cancel at 13:00, at 14:00); p2 enters once.
+    // Nodes: 0 stage awareness, 1 send Mail, 2 wait 1d.
+    // => entered 2, entries 4; every step reached by 2 profiles; the wait left
+    //    by 1 profile (p1, twice: exit_trigger 2) and active 2 (p1's third entry, p2).
+    let plan = plan(
+        "journey J {
+           start on Cart
+           exit on Cancel
+           stage awareness {
+             send Mail to profile.email
+             wait 1d
+           }
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:30:00Z","profile":"p2","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Cancel","data":{"reason":"x"}}
+        {"ts":"2026-11-02T12:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T13:00:00Z","profile":"p1","type":"Cancel","data":{"reason":"x"}}
+        {"ts":"2026-11-02T14:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        "#,
+    );
+    let out = run_with(&plan, &profiles(&["p1", "p2"]), &events, until("2026-11-02T15:00:00Z"));
+    let j = journey(&out, "J");
+    assert_eq!((j.entered, j.entries, j.active), (2, 4, 2));
+    assert_eq!(exits(j), [0, 2, 0, 0]);
+    let by_node: Vec<(&str, u64, u64, u64)> =
+        j.steps.iter().map(|s| (s.step.as_str(), s.reached, s.left, s.active)).collect();
+    assert_eq!(by_node, [("stage awareness", 2, 0, 0), ("send Mail", 2, 0, 0), ("wait 1d", 2, 1, 2)]);
+    assert_eq!(j.stages.iter().map(|s| s.reached).collect::<Vec<_>>(), [2]);
+    assert_eq!(j.metrics.all.total_sends, 4);
+}
