@@ -1002,8 +1002,18 @@ impl<'a> Engine<'a> {
             return;
         }
         let next = match m.waiting {
-            Waiting::AWAIT => match &self.journeys[j as usize].nodes[m.node as usize] {
-                Node::AwaitMessage { on_timeout, .. } | Node::AwaitTrigger { on_timeout, .. } => *on_timeout,
+            Waiting::AWAIT => match self.journeys[j as usize].nodes[m.node as usize] {
+                // A send counts as delivered unless a bounce or an undelivered report
+                // arrives for it (runtime.md §3): at the deadline, a send of M that
+                // did not bounce is delivered, with or without a delivery event.
+                Node::AwaitMessage { interaction: Interaction::Delivered, content, on_event, on_timeout, .. } => {
+                    if self.sent(p, j, content) && !self.already(p, j, content, Interaction::Bounced) {
+                        on_event
+                    } else {
+                        on_timeout
+                    }
+                }
+                Node::AwaitMessage { on_timeout, .. } | Node::AwaitTrigger { on_timeout, .. } => on_timeout,
                 _ => None,
             },
             timer => timer.next(),
@@ -1113,6 +1123,12 @@ impl<'a> Engine<'a> {
     }
 
     /// Whether the latest send of `content` in journey `j` already had `interaction`.
+    /// Whether `p` has been sent `content` by journey `j`.
+    fn sent(&self, p: u32, j: u16, content: u16) -> bool {
+        let pair = self.pairs.get(j, content);
+        pair != NONE && self.latest(p)[pair as usize] != NONE
+    }
+
     fn already(&self, p: u32, j: u16, content: u16, interaction: Interaction) -> bool {
         let pair = self.pairs.get(j, content);
         if pair == NONE {

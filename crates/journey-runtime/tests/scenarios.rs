@@ -544,13 +544,15 @@ fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
 }
 
 #[test]
-fn bounced_matches_every_failure_and_delivered_needs_a_delivery_event() {
+fn bounced_matches_every_failure_and_a_send_counts_as_delivered_unless_it_fails() {
     // `if bounced Text within 1h { Mail } else { Note }`:
     // p1's SMS is reported undelivered at 10:10: bounced: Mail at 10:10.
     // p2's SMS is not reported at all: no bounce within 1h: Note at 11:00 (and the SMS
     // counts as delivered in the metrics).
     // `if delivered Note within 1h { Mail }` (journey K): p3's push is reported
-    // delivered at 12:30: Mail; p4's push has no report: nothing by the deadline.
+    // delivered at 12:30: Mail at once. p4's push has no report: it counts as
+    // delivered (runtime.md §3), so Mail at the deadline, 13:00. p5's push bounces
+    // at 12:20: not delivered, nothing at the deadline.
     let plan = plan(
         "journey J {
            start on Cart
@@ -576,11 +578,13 @@ fn bounced_matches_every_failure_and_delivered_needs_a_delivery_event() {
         {"ts":"2026-11-02T10:10:00Z","profile":"p1","type":"sms.undelivered","content":"Text"}
         {"ts":"2026-11-02T12:00:00Z","profile":"p3","type":"Visit","data":{"page":"/"}}
         {"ts":"2026-11-02T12:00:00Z","profile":"p4","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T12:00:00Z","profile":"p5","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T12:20:00Z","profile":"p5","type":"push.bounced","content":"Note"}
         {"ts":"2026-11-02T12:30:00Z","profile":"p3","type":"push.delivered","content":"Note"}
         {"ts":"2026-11-02T14:00:00Z","profile":"p4","type":"profile.updated","data":{"first_name":"Al"}}
         "#,
     );
-    let out = run(&plan, &profiles(&["p1", "p2", "p3", "p4"]), &events);
+    let out = run(&plan, &profiles(&["p1", "p2", "p3", "p4", "p5"]), &events);
     assert_eq!(
         sends(&out),
         [
@@ -590,12 +594,15 @@ fn bounced_matches_every_failure_and_delivered_needs_a_delivery_event() {
             "11-02 11:00 p2 Note",
             "11-02 12:00 p3 Note",
             "11-02 12:00 p4 Note",
+            "11-02 12:00 p5 Note",
             "11-02 12:30 p3 Mail",
+            "11-02 13:00 p4 Mail",
         ]
     );
     let j = journey(&out, "J");
     assert_eq!((j.metrics.sms.total_sends, j.metrics.sms.undelivered, j.metrics.sms.deliveries), (2, 1, 1));
-    assert_eq!(journey(&out, "K").metrics.push.deliveries, 2);
+    let k = journey(&out, "K");
+    assert_eq!((k.metrics.push.total_sends, k.metrics.push.bounces, k.metrics.push.deliveries), (3, 1, 2));
 }
 
 #[test]
