@@ -227,7 +227,7 @@ impl<'a> Scope<'a> {
     }
 
     fn expr(&self, expr: &'a Expr, place: &str, problems: &mut Vec<String>) {
-        crate::walk(expr, &mut |e| match e {
+        match expr {
             Expr::Attr(attr) => {
                 let record = match attr.root {
                     AttrRoot::Profile => Some(&self.plan.profile),
@@ -239,13 +239,30 @@ impl<'a> Scope<'a> {
                 }
             }
             Expr::InSegment(s) => segment_exists(self.plan, s, place, problems),
-            Expr::Count { trigger, .. } | Expr::Sum { trigger, .. } | Expr::DaysSince { trigger, .. }
-                if !self.plan.triggers.contains_key(trigger) =>
-            {
-                problems.push(format!("{place}: no trigger is named `{trigger}`"));
+            Expr::Count { trigger, condition, .. }
+            | Expr::Sum { trigger, condition, .. }
+            | Expr::DaysSince { trigger, condition, .. } => {
+                let Some(counted) = self.plan.triggers.get(trigger) else {
+                    problems.push(format!("{place}: no trigger is named `{trigger}`"));
+                    return;
+                };
+                if let Expr::Sum { attribute, .. } = expr
+                    && !matches!(lookup(&counted.attributes, attribute), Some(AttrType::Scalar(_)))
+                {
+                    problems.push(format!("{place}: `{trigger}.{}` is not an attribute to sum", attribute.join(".")));
+                }
+                // In the `where` of `count(T where ...)`, bare names are T's attributes.
+                if let Some(c) = condition {
+                    Scope { event: Some(trigger), ..*self }.expr(c, place, problems);
+                }
             }
-            _ => {}
-        });
+            Expr::Not(e) | Expr::Neg(e) => self.expr(e, place, problems),
+            Expr::Binary { lhs, rhs, .. } => {
+                self.expr(lhs, place, problems);
+                self.expr(rhs, place, problems);
+            }
+            Expr::Literal(_) => {}
+        }
     }
 }
 

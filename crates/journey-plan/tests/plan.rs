@@ -105,9 +105,9 @@ fn corrupt_plans_get_clear_errors() {
     );
 }
 
-/// The step names of the journey of `source` (with the abandoned-cart example's
-/// schema and messages), in node order.
-fn step_names(source: &str) -> Vec<String> {
+/// The plan of `source` with the abandoned-cart example's schema, triggers and
+/// messages (not its journey).
+fn plan_with(source: &str) -> Plan {
     let mut files: Vec<(PathBuf, String)> = discover(&repository().join("examples/abandoned-cart"))
         .expect("the example exists")
         .into_iter()
@@ -118,8 +118,39 @@ fn step_names(source: &str) -> Vec<String> {
     let project = Project::from_texts(files);
     let analysis = check(&project, Mode::Design);
     assert!(!analysis.diagnostics.iter().any(|d| d.is_error()), "{:?}", analysis.diagnostics);
-    let plan = lower(&analysis.program, &project.sources, None);
-    plan.journeys[0].nodes.iter().map(|n| n.step.clone()).collect()
+    lower(&analysis.program, &project.sources, None)
+}
+
+/// The step names of the journey of `source` (see [`plan_with`]), in node order.
+fn step_names(source: &str) -> Vec<String> {
+    plan_with(source).journeys[0].nodes.iter().map(|n| n.step.clone()).collect()
+}
+
+#[test]
+fn behavioural_functions_with_a_where_read_back() {
+    // In `count(T where C within D)`, `sum(T.a where C within D)` and
+    // `days_since(T where C)`, the names of C are T's attributes: the plan reads
+    // back, in a segment rule and in a journey's `if` alike.
+    let plan = plan_with(
+        "segment Loyal {
+           where count(PurchaseCompleted where revenue > 3 within 90d) >= 2
+             and sum(PurchaseCompleted.revenue where order_id != \"x\" within 365d) > 100
+             and days_since(AbandonedCart where cart.total > 50) <= 30
+         }
+         journey J {
+           start on AbandonedCart
+           if profile in Loyal and count(AbandonedCart where cart.items > 2 within 7d) > 1 {
+             send InitialReminder to profile.email
+           }
+         }",
+    );
+    let text = plan.to_json();
+    assert_eq!(Plan::from_json("plan.json", &text).map_err(|e| e.to_string()), Ok(plan));
+    // A name the counted trigger does not have is still refused: renaming the
+    // trigger's `revenue` leaves the `where revenue > 3` reading nothing.
+    let broken = text.replacen("\"revenue\": \"money\"", "\"renamed\": \"money\"", 1);
+    assert_ne!(broken, text);
+    assert!(problems(&broken).contains("segments.Loyal: `revenue` reads no attribute here"), "{}", problems(&broken));
 }
 
 #[test]
