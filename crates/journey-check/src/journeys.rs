@@ -346,6 +346,31 @@ impl Checker {
                 self.report(d);
                 None
             }
+            (SynMeasure::Named(name), true) => {
+                // A message of that name is not also reported as unused (nor is an
+                // unknown name reported: the name itself is the mistake).
+                if let Some(&id) = self.contents.get(&name.text) {
+                    self.used.insert(DeclRef::Content(id));
+                }
+                let d = self
+                    .error(Code::InvalidGoal, "a `notify` goal cannot name a message", file, name.span)
+                    .with_label("it counts every message of the journey")
+                    .with_help("write `goal notify opened` or `goal notify clicked`: the goal is reached when a profile opens (or clicks) any message of the journey")
+                    .with_replacement("measure opens", name.span, "opened");
+                self.report(d);
+                None
+            }
+            (SynMeasure::Named(name), false) => {
+                let id = self.trigger(name, file);
+                let kind = kind.map_or("custom", GoalKind::keyword);
+                let d = self
+                    .error(Code::InvalidGoal, "the goal's trigger comes after `on`", file, name.span)
+                    .with_label("`on` is missing before this trigger")
+                    .with_help(format!("write `goal {kind} on {}`", name.text))
+                    .with_replacement("add `on`", Span::empty(name.span.start as usize), "on ");
+                self.report(d);
+                id.map(|id| GoalMeasure::Trigger { trigger: Some(id), condition: None })
+            }
             (SynMeasure::Missing(_), _) => {
                 let example = if notify {
                     "goal notify opened".to_owned()

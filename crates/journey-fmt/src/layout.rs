@@ -245,6 +245,10 @@ impl Printer<'_> {
                     self.token_at(message.span);
                 }
             }
+            GoalMeasure::Named(name) => {
+                self.space();
+                self.token_at(name.span);
+            }
             GoalMeasure::Missing(_) => {}
         }
         if let Some(target) = &goal.target {

@@ -346,6 +346,9 @@ pub enum GoalMeasure {
         /// A message name written after it (an error the checker reports).
         message: Option<Ident>,
     },
+    /// A bare name after the goal type: `goal purchase PurchaseCompleted`
+    /// (without `on`) or `goal notify Newsletter` (rule 4); the checker reports it.
+    Named(Ident),
     /// Nothing: `goal purchase target 50%` (the checker reports it).
     Missing(Span),
 }

@@ -436,6 +436,7 @@ where
                 .clone()
                 .then(plain_name.clone().or_not())
                 .map(|(event, message)| GoalMeasure::Interaction { event, message }),
+            plain_name.clone().map(GoalMeasure::Named),
             empty().map_with(|_, e| GoalMeasure::Missing(span(e.span()))),
         )))
         .then(keyword(T::KwTarget).then(amount.clone()).map(|(keyword, value)| Target { keyword, value }).or_not())
