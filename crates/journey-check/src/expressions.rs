@@ -344,13 +344,71 @@ impl Checker {
                 }
             }
             _ => match scope.event {
-                Some(trigger) => self.trigger_path(trigger, AttrRoot::Event(trigger), &path.segments, scope.file, span),
+                Some(trigger) => {
+                    if let Some(d) = self.event_name_hint(trigger, path, scope.file) {
+                        self.report(d);
+                        return error(span);
+                    }
+                    self.trigger_path(trigger, AttrRoot::Event(trigger), &path.segments, scope.file, span)
+                }
                 None => {
                     self.bare_name(first, path, scope);
                     error(span)
                 }
             },
         }
+    }
+
+    /// In a trigger's `where`, a bare name that is not one of the trigger's
+    /// attributes nor close to one: the diagnostic, with the fix to read the
+    /// profile's attribute of that name (`profile.first_name`) or the trigger's
+    /// one nested attribute ending with it (`cart.total`); `None` when neither
+    /// fits (the usual "no attribute" error follows).
+    fn event_name_hint(&self, trigger: TriggerId, path: &ast::Path, file: FileId) -> Option<Diagnostic> {
+        let first = &path.segments[0];
+        let def = &self.program.triggers[trigger.index()];
+        let attributes = &def.attributes;
+        let names: Vec<&str> = attributes.fields.iter().map(|f| f.name.as_str()).collect();
+        if attributes.field(&first.text).is_some()
+            || attributes.untyped.contains(&first.text)
+            || journey_syntax::closest(&first.text, names.iter().copied()).is_some()
+        {
+            return None;
+        }
+        let dotted = path.dotted();
+        let on_profile = self
+            .program
+            .profile
+            .as_ref()
+            .and_then(|p| p.attributes.lookup(&path.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>()))
+            .is_some();
+        let nested: Vec<String> = attributes
+            .scalar_paths()
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.ends_with(&format!(".{dotted}")))
+            .collect();
+        let d = Diagnostic::error(
+            Code::UnknownAttribute,
+            format!("the trigger `{}` has no attribute `{}`", def.name, first.text),
+            file,
+            first.span,
+        )
+        .with_label("unknown attribute");
+        Some(if on_profile {
+            d.with_help(format!(
+                "bare names are the trigger's attributes: to read the profile, write `profile.{dotted}`"
+            ))
+            .with_replacement("read the profile", Span::empty(first.span.start as usize), "profile.")
+        } else if let [only] = nested.as_slice() {
+            d.with_help(format!("did you mean `{only}`?")).with_replacement(
+                format!("replace `{dotted}` with `{only}`"),
+                path.span,
+                only.as_str(),
+            )
+        } else {
+            return None;
+        })
     }
 
     /// A bare name outside a trigger condition.
