@@ -10,6 +10,7 @@ pub mod ast;
 mod delimiters;
 mod lexer;
 pub mod literal;
+mod lost_items;
 mod parser;
 mod suggest;
 mod token;
@@ -83,6 +84,11 @@ pub fn parse(file: FileId, text: &str) -> Parse {
                 continue;
             }
             diagnostics.push(diagnostic);
+        }
+        if let Some(tree) = &tree {
+            let tokens: Vec<(TokenKind, Span)> =
+                balanced.tokens.iter().map(|(kind, at)| (*kind, Span { start: at.start, end: at.end })).collect();
+            lost_items::report(file, text, tree, &tokens, &mut diagnostics);
         }
         tree
     } else {
