@@ -891,7 +891,13 @@ impl Checker {
                                 if let Some(best) =
                                     journey_syntax::closest(&path, paths.iter().map(|(p, _)| p.as_str()))
                                 {
-                                    d = d.with_help(format!("did you mean `{{{{trigger.{best}}}}}`?"));
+                                    d = d
+                                        .with_help(format!("did you mean `{{{{trigger.{best}}}}}`?"))
+                                        .with_replacement(
+                                            format!("replace with `{{{{trigger.{best}}}}}`"),
+                                            placeholder.loc.span,
+                                            format!("{{{{trigger.{best}}}}}"),
+                                        );
                                 } else {
                                     d = d.with_help(format!(
                                         "`{}` has the attributes {}",
