@@ -32,17 +32,20 @@ pub(crate) struct Scope {
     pub start: StartScope,
     /// In a journey's `if`: a bare trigger name means a missing `within`.
     pub journey_branch: bool,
+    /// In a condition on the events of a trigger that does not resolve (already
+    /// reported): its bare names cannot be checked, and are not reported.
+    pub unknown_event: bool,
 }
 
 impl Scope {
     /// The scope of a segment's `where` rule.
     pub fn segment(file: FileId) -> Scope {
-        Scope { file, event: None, start: StartScope::Segment, journey_branch: false }
+        Scope { file, event: None, start: StartScope::Segment, journey_branch: false, unknown_event: false }
     }
 
     /// The scope of a condition on the events of `trigger`, inside `outer`.
     pub fn event(outer: &Scope, trigger: Option<TriggerId>) -> Scope {
-        Scope { event: trigger, journey_branch: false, ..*outer }
+        Scope { event: trigger, journey_branch: false, unknown_event: trigger.is_none(), ..*outer }
     }
 }
 
@@ -351,6 +354,7 @@ impl Checker {
                     }
                     self.trigger_path(trigger, AttrRoot::Event(trigger), &path.segments, scope.file, span)
                 }
+                None if scope.unknown_event => error(span),
                 None => {
                     self.bare_name(first, path, scope);
                     error(span)

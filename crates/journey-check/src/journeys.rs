@@ -83,7 +83,7 @@ impl Checker {
                 scope
             }
         };
-        let scope = Scope { file, event: None, start: start_scope, journey_branch: false };
+        let scope = Scope { file, event: None, start: start_scope, journey_branch: false, unknown_event: false };
 
         let mut goal_seen: Option<Span> = None;
         let mut attribution_seen: Option<Span> = None;
@@ -216,7 +216,7 @@ impl Checker {
                     Some(id) => StartScope::Trigger(id),
                     None => StartScope::Unknown,
                 };
-                let outer = Scope { file, event: None, start: scope, journey_branch: false };
+                let outer = Scope { file, event: None, start: scope, journey_branch: false, unknown_event: false };
                 let condition = condition.as_ref().map(|c| self.trigger_condition(c, id, &outer));
                 (Start::Trigger { trigger: id, condition, loc }, scope)
             }
