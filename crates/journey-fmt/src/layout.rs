@@ -253,7 +253,9 @@ impl Printer<'_> {
         }
         if let Some(target) = &goal.target {
             self.space();
-            self.keyword_then("target", target.value.span);
+            self.token("target");
+            self.space();
+            self.amount_at(target.value.span);
         }
     }
 

@@ -143,6 +143,17 @@ impl<'src> Printer<'src> {
         self.write_next(|_, token| token.span == span, "a name or a value");
     }
 
+    /// Writes the number or percentage at `span`, and the `-` before it when the
+    /// span starts with one (a negative goal target, which the checker refuses).
+    pub(crate) fn amount_at(&mut self, span: Span) {
+        if self.tokens.get(self.next_token).is_some_and(|t| t.kind == TokenKind::Minus && t.span.start == span.start) {
+            self.token("-");
+            self.write_next(|_, token| token.span.end == span.end, "a number or a percentage");
+        } else {
+            self.token_at(span);
+        }
+    }
+
     /// Writes a token that is not in the source: the `,` between the fields of a record
     /// laid out on one line.
     pub(crate) fn synthetic(&mut self, text: &str) {

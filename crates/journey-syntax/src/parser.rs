@@ -223,17 +223,21 @@ where
     .labelled("a value")
     .boxed();
 
-    // A number or a percentage: goal targets and split shares.
-    let amount = one_of_tokens([T::Number, T::Percent])
-        .map_with(|kind, e| {
-            let s = span(e.span());
-            let raw = &e.state().0.src[s.range()];
+    // A number or a percentage: goal targets and split shares. A minus sign is
+    // read too, so that `target -5` gets the checker's rule 5 error, not a
+    // syntax error.
+    let amount = tok(T::Minus)
+        .or_not()
+        .then(one_of_tokens([T::Number, T::Percent]).map_with(|kind, e| (kind, span(e.span()))))
+        .map_with(|(minus, (kind, at)), e| {
+            let raw = &e.state().0.src[at.range()];
+            let sign = if minus.is_some() { -1.0 } else { 1.0 };
             let kind = if kind == T::Percent {
-                LiteralKind::Percent(literal::percent(raw))
+                LiteralKind::Percent(sign * literal::percent(raw))
             } else {
-                LiteralKind::Number(literal::number(raw))
+                LiteralKind::Number(sign * literal::number(raw))
             };
-            Literal { kind, span: s }
+            Literal { kind, span: span(e.span()) }
         })
         .labelled("a number or a percentage")
         .boxed();
