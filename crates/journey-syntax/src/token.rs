@@ -8,7 +8,7 @@ use logos::Logos;
 /// (`email: email`, `profile.email`); see [`TokenKind::is_word`]. Only
 /// `and or not in true false` are reserved.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 #[logos(error = LexError)]
 pub enum TokenKind {
     /// A word: `[A-Za-z_][A-Za-z0-9_]*`.

@@ -304,3 +304,11 @@ fn an_unexpected_string_is_named_in_the_message_and_the_label() {
     assert_eq!((d.code, d.message.as_str()), (Code::UnexpectedToken, "expected a type, found a string"));
     assert_eq!(d.primary.message, "unexpected string");
 }
+
+#[test]
+fn a_byte_order_mark_is_whitespace() {
+    // Editors on Windows may save UTF-8 with a BOM: it is not a stray character.
+    let parse = parse(FileId(0), "\u{FEFF}segment S { source list }\n");
+    assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
+    assert_eq!(parse.tree.decls.len(), 1);
+}
