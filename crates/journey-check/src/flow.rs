@@ -210,12 +210,15 @@ impl Analysis<'_> {
     fn block(&mut self, steps: &[Step], mut state: State) -> State {
         let mut warned = false;
         for step in steps {
-            if !state.reachable && !warned {
-                // Only the first unreachable step of a block that was itself reachable is reported.
-                if let Some(ended_by) = state.ended_by {
+            if !state.reachable {
+                // Only the first unreachable step of a block that was itself reachable is
+                // reported: not the steps after it, nor those inside it (whose blocks
+                // start without a cause to report).
+                if !warned && let Some(ended_by) = state.ended_by {
                     self.unreachable(step, ended_by);
                 }
                 warned = true;
+                state.ended_by = None;
             }
             state = self.step(step, state);
         }
@@ -258,7 +261,8 @@ impl Analysis<'_> {
                 if state.reachable {
                     self.latest = self.latest.max(state.elapsed.max);
                 }
-                State { reachable: false, ended_by: Some(step.span), ..state }
+                // An `exit` no profile reaches ends nothing worth reporting.
+                State { reachable: false, ended_by: state.reachable.then_some(step.span), ..state }
             }
             StepKind::Error => state,
             StepKind::Stage { steps, .. } => self.block(steps, state),
