@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod delimiters;
+mod event_hints;
 mod lexer;
 pub mod literal;
 mod lost_items;
@@ -89,6 +90,7 @@ pub fn parse(file: FileId, text: &str) -> Parse {
             let tokens: Vec<(TokenKind, Span)> =
                 balanced.tokens.iter().map(|(kind, at)| (*kind, Span { start: at.start, end: at.end })).collect();
             lost_items::report(file, text, tree, &tokens, &mut diagnostics);
+            event_hints::add(text, &tokens, &mut diagnostics);
         }
         tree
     } else {
