@@ -583,7 +583,11 @@ impl Checker {
                     .error(Code::MissingWithin, format!("`{name}` needs a `within` window"), scope.file, call.span)
                     .with_label("over which period?")
                     .with_help(format!("add a window: `{name}({} within 90d)`", call.event.dotted()))
-                    .with_replacement("count over 90 days", Span::empty(call.span.end as usize - 1), " within 90d");
+                    .with_replacement(
+                        if name == "sum" { "sum over 90 days" } else { "count over 90 days" },
+                        Span::empty(call.span.end as usize - 1),
+                        " within 90d",
+                    );
                 self.report(d);
                 None
             }
@@ -701,7 +705,7 @@ fn resolve_attribute(
                     file,
                     span,
                 )
-                .with_label("a record cannot be compared")
+                .with_label("a record, not one value")
                 .with_help(format!("read one of its attributes: {}", list(fields)));
                 return Err(Some(Box::new(d)));
             }
