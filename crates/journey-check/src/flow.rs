@@ -13,10 +13,10 @@ use crate::ir::*;
 /// every branch, costs nothing for journeys of up to 64 messages.
 #[derive(Clone, Debug, Default)]
 enum Sent {
-    /// Up to 64 messages.
+    /// No message.
     #[default]
     Empty,
-    /// A message's bit is `1 << its number`.
+    /// Messages numbered below 64: a message's bit is `1 << its number`.
     Small(u64),
     /// More than 64 messages: bit `n` is bit `n % 64` of word `n / 64`.
     Large(Vec<u64>),
