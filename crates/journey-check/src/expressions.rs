@@ -565,8 +565,8 @@ impl Checker {
             return error(span);
         }
         let trigger = self.trigger(&segments[0], scope.file);
-        let inner_scope = Scope::event(scope, trigger);
-        let condition = call.condition.as_ref().map(|c| Box::new(self.condition(&c.condition, &inner_scope)));
+        // A condition on the trigger's events, as in `start on T where ...` (rule 6 too).
+        let condition = call.condition.as_ref().map(|c| Box::new(self.trigger_condition(c, trigger, scope)));
         let within = match (&call.within, name) {
             (Some(d), "days_since") => {
                 let diag = self

@@ -230,7 +230,12 @@ impl Checker {
     }
 
     /// A `where` condition on the events of `trigger` (rule 6 limits its attributes).
-    fn trigger_condition(&mut self, clause: &ast::WhereClause, trigger: Option<TriggerId>, outer: &Scope) -> Expr {
+    pub(crate) fn trigger_condition(
+        &mut self,
+        clause: &ast::WhereClause,
+        trigger: Option<TriggerId>,
+        outer: &Scope,
+    ) -> Expr {
         let scope = Scope::event(outer, trigger);
         let condition = self.condition(&clause.condition, &scope);
         let read = attributes_read(&condition);
