@@ -61,7 +61,16 @@ pub fn run(args: RunArgs, color: ColorChoice) -> Outcome {
 }
 
 fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
-    let is_plan = args.plan.is_file() && args.plan.extension().is_some_and(|e| e == "json");
+    let extension = args.plan.extension().and_then(|e| e.to_str());
+    let is_plan = args.plan.is_file() && extension == Some("json");
+    if args.plan.is_file() && !matches!(extension, Some("json" | "journey")) {
+        usage_error(format!(
+            "`{}` is neither a plan nor a project: give a plan written by `journey build` (a `.json` file), \
+             a project folder, or a `.journey` file",
+            args.plan.display()
+        ));
+        return Err(Outcome::Usage);
+    }
     let plan = if is_plan {
         read_plan(&args.plan).map_err(|message| {
             usage_error(message);
@@ -110,7 +119,14 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         })
     };
     std::fs::create_dir_all(&args.out).map_err(|e| {
-        usage_error(format!("cannot create `{}`: {e}", args.out.display()));
+        if args.out.is_file() {
+            usage_error(format!(
+                "--out `{}` is a file: --out names the folder the run writes its files into",
+                args.out.display()
+            ));
+        } else {
+            usage_error(format!("cannot create `{}`: {e}", args.out.display()));
+        }
         Outcome::Usage
     })?;
     // The messages are written straight to their files, in chunks.

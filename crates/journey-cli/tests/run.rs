@@ -200,6 +200,23 @@ fn a_corrupt_plan_exits_1_with_a_clear_message_and_writes_nothing() {
 }
 
 #[test]
+fn a_plan_that_is_neither_plan_nor_project_and_an_out_that_is_a_file_are_usage_errors() {
+    let dir = scratch("neither");
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "").expect("writable");
+    let out = run_example(path(&notes), "abandoned-cart", &dir.join("out"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("notes.txt` is neither a plan nor a project"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing is written");
+    // `--out` naming a file.
+    let out = run_example("examples/abandoned-cart", "abandoned-cart", &notes, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a file: --out names the folder"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn bad_data_exits_1_naming_file_line_and_field() {
     let dir = scratch("bad-data");
     let events = dir.join("events.jsonl");
