@@ -7,7 +7,6 @@ use journey_plan::{Action, Channel, Plan};
 use journey_time::Timestamp;
 
 use crate::engine::{Message, NO_ADDRESS, Texts};
-
 use crate::input::Catalog;
 
 /// The constant parts of a plan's action lines, escaped once per journey and
@@ -77,52 +76,76 @@ impl ActionParts {
         list: &[Message],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
-        let mut time = SendTime::default();
-        for batch in list.chunks(BATCH) {
-            let texts = batch_texts(ids, addresses, batch);
-            for (m, (profile, address)) in batch.iter().zip(texts) {
-                let journey = &self.journeys[m.journey as usize];
-                buf.extend_from_slice(b"{\"ts\":\"");
-                buf.extend_from_slice(time.text(m.ts).as_bytes());
-                buf.push(b'"');
-                buf.extend_from_slice(journey.head.as_bytes());
-                json_string(&mut buf, profile);
-                buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
-                match address {
-                    Some(address) => json_string(&mut buf, address),
-                    None => buf.extend_from_slice(b"null"),
-                }
-                buf.extend_from_slice(b",\"message_id\":\"");
-                buf.extend_from_slice(journey.message_id_prefix.as_bytes());
-                json_inner(&mut buf, profile);
-                buf.push(b'/');
-                push_number(&mut buf, m.entry);
-                buf.push(b'/');
-                push_number(&mut buf, m.node);
-                buf.extend_from_slice(b"\"}\n");
+        write_lines(ids, addresses, list, out, |buf, line| {
+            let Line { message: m, profile, address, sent } = line;
+            let journey = &self.journeys[m.journey as usize];
+            buf.extend_from_slice(b"{\"ts\":\"");
+            buf.extend_from_slice(sent.as_bytes());
+            buf.push(b'"');
+            buf.extend_from_slice(journey.head.as_bytes());
+            json_string(buf, profile);
+            buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
+            match address {
+                Some(address) => json_string(buf, address),
+                None => buf.extend_from_slice(b"null"),
             }
-            if buf.len() >= CHUNK {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        out.write_all(&buf)
+            buf.extend_from_slice(b",\"message_id\":\"");
+            buf.extend_from_slice(journey.message_id_prefix.as_bytes());
+            json_inner(buf, profile);
+            buf.push(b'/');
+            push_number(buf, m.entry);
+            buf.push(b'/');
+            push_number(buf, m.node);
+            buf.extend_from_slice(b"\"}\n");
+            Ok(())
+        })
     }
 }
 
+/// A message with the texts its line needs.
+pub(crate) struct Line<'a> {
+    pub message: &'a Message,
+    /// The id of the profile it was sent to.
+    pub profile: &'a str,
+    /// Where it went, if anywhere.
+    pub address: Option<&'a str>,
+    /// When it was sent, as RFC 3339 text.
+    pub sent: &'a str,
+}
+
+/// Writes one line per message of `list` to `out`, in send order: `line` adds
+/// a message's line to the buffer, flushed to `out` in chunks of about 64 KB.
+/// The output files of a run (`actions.jsonl`, `messages.jsonl`) are written so.
+pub(crate) fn write_lines(
+    ids: &Texts,
+    addresses: &Texts,
+    list: &[Message],
+    out: &mut dyn Write,
+    mut line: impl FnMut(&mut Vec<u8>, Line<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+    let mut time = SendTime::default();
+    for batch in list.chunks(BATCH) {
+        let texts = batch_texts(ids, addresses, batch);
+        for (message, (profile, address)) in batch.iter().zip(texts) {
+            line(&mut buf, Line { message, profile, address, sent: time.text(message.ts) })?;
+        }
+        if buf.len() >= CHUNK {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
+}
+
 /// How many messages have their texts looked up together.
-pub(crate) const BATCH: usize = 16;
+const BATCH: usize = 16;
 
 /// The profile id and the address of each message of `batch` (at most
 /// [`BATCH`]). The texts of random profiles are mostly not in the cache: looked
 /// up together, before any line is written, their cache misses overlap instead
 /// of coming one after the other.
-pub(crate) fn batch_texts<'t>(
-    ids: &'t Texts,
-    addresses: &'t Texts,
-    batch: &[Message],
-) -> [(&'t str, Option<&'t str>); BATCH] {
+fn batch_texts<'t>(ids: &'t Texts, addresses: &'t Texts, batch: &[Message]) -> [(&'t str, Option<&'t str>); BATCH] {
     let mut texts = [("", None); BATCH];
     let mut first_bytes = 0u8;
     for (text, m) in texts.iter_mut().zip(batch) {
@@ -141,7 +164,7 @@ pub(crate) fn batch_texts<'t>(
 /// when the time changes (sends come in bursts at one instant), and then
 /// without formatting the date again within a day.
 #[derive(Debug, Default)]
-pub(crate) struct SendTime {
+struct SendTime {
     ts: Option<i64>,
     text: String,
     /// The day of `date`, and `YYYY-MM-DDT` (empty for years not of four digits).
@@ -153,7 +176,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 
 impl SendTime {
     /// The text of `ts`.
-    pub(crate) fn text(&mut self, ts: i64) -> &str {
+    fn text(&mut self, ts: i64) -> &str {
         if self.ts == Some(ts) {
             return &self.text;
         }

@@ -364,7 +364,7 @@ impl Texts {
         self.text.capacity() + self.ends.capacity() * size_of::<usize>()
     }
 
-    /// How many profiles.
+    /// How many texts.
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -634,12 +634,10 @@ impl<'a> Engine<'a> {
                 }
             }
             EventKind::ProfileUpdated(changes) => {
-                let attributes = &mut self.profiles[p].attributes;
-                let count = self.address_slots.len();
                 for (slot, value) in changes {
-                    attributes[*slot] = value.clone();
-                    if let Some(a) = self.address_slots.iter().position(|s| s == slot) {
-                        self.address_of[p * count + a] = UNKNOWN;
+                    self.profiles[p].attributes[*slot] = value.clone();
+                    if let Some(cell) = self.address_cell(p as u32, *slot) {
+                        self.address_of[cell] = UNKNOWN;
                     }
                 }
             }
@@ -762,25 +760,21 @@ impl<'a> Engine<'a> {
 
     /// Whether an event with `data` satisfies `condition` for journey `j`.
     fn matches(&self, p: u32, j: u16, condition: Option<&Compiled>, data: &[Option<Value>], now: i64) -> bool {
-        let Some(condition) = condition else { return true };
-        let member = |s: u16| self.member(p, s, now);
-        let scope = Scope {
-            profile: &self.profiles[p as usize].attributes,
-            history: &self.history[p as usize],
-            event: Some(data),
-            start: self.start_data(p, j),
-            now,
-            member: &member,
-        };
-        scope.holds(condition)
+        condition.is_none_or(|condition| self.evaluate(p, j, condition, Some(data), now))
     }
 
+    /// Whether `condition` holds for `p` in journey `j` now.
     fn holds(&self, p: u32, j: u16, condition: &Compiled, now: i64) -> bool {
+        self.evaluate(p, j, condition, None, now)
+    }
+
+    /// `condition` for `p` in journey `j`, reading the event `data` if any.
+    fn evaluate(&self, p: u32, j: u16, condition: &Compiled, data: Option<&[Option<Value>]>, now: i64) -> bool {
         let member = |s: u16| self.member(p, s, now);
         let scope = Scope {
             profile: &self.profiles[p as usize].attributes,
             history: &self.history[p as usize],
-            event: None,
+            event: data,
             start: self.start_data(p, j),
             now,
             member: &member,
@@ -1122,23 +1116,21 @@ impl<'a> Engine<'a> {
             .map(|m| self.out.messages[m as usize].node)
     }
 
-    /// Whether the latest send of `content` in journey `j` already had `interaction`.
-    /// Whether `p` has been sent `content` by journey `j`.
-    fn sent(&self, p: u32, j: u16, content: u16) -> bool {
+    /// The latest message of `content` that journey `j` sent to `p`, if any.
+    fn latest_send(&self, p: u32, j: u16, content: u16) -> Option<&Message> {
         let pair = self.pairs.get(j, content);
-        pair != NONE && self.latest(p)[pair as usize] != NONE
+        let index = *self.latest(p).get(pair as usize)?;
+        (index != NONE).then(|| &self.out.messages[index as usize])
     }
 
+    /// Whether `p` has been sent `content` by journey `j`.
+    fn sent(&self, p: u32, j: u16, content: u16) -> bool {
+        self.latest_send(p, j, content).is_some()
+    }
+
+    /// Whether the latest send of `content` in journey `j` already had `interaction`.
     fn already(&self, p: u32, j: u16, content: u16, interaction: Interaction) -> bool {
-        let pair = self.pairs.get(j, content);
-        if pair == NONE {
-            return false;
-        }
-        let index = self.latest(p)[pair as usize];
-        if index == NONE {
-            return false;
-        }
-        let m = &self.out.messages[index as usize];
+        let Some(m) = self.latest_send(p, j, content) else { return false };
         match interaction {
             Interaction::Opened => m.opened,
             Interaction::Clicked => m.clicked,
@@ -1185,8 +1177,8 @@ impl<'a> Engine<'a> {
     /// The address in attribute `slot` of `p`, as an index in the outcome's
     /// addresses: copied there at its first send, reused until it changes.
     fn address(&mut self, p: u32, slot: usize) -> u32 {
-        let a = self.address_slots.iter().position(|s| *s == slot).unwrap_or(0);
-        let cell = p as usize * self.address_slots.len() + a;
+        // Every address attribute a send uses is one of `address_slots`.
+        let Some(cell) = self.address_cell(p, slot) else { return NO_ADDRESS };
         if self.address_of[cell] == UNKNOWN {
             self.address_of[cell] = match &self.profiles[p as usize].attributes[slot] {
                 Some(Value::Text(t)) => self.out.addresses.push(t),
@@ -1194,6 +1186,12 @@ impl<'a> Engine<'a> {
             };
         }
         self.address_of[cell]
+    }
+
+    /// The cell of `address_of` for attribute `slot` of `p`, if sends use it as an address.
+    fn address_cell(&self, p: u32, slot: usize) -> Option<usize> {
+        let a = self.address_slots.iter().position(|s| *s == slot)?;
+        Some(p as usize * self.address_slots.len() + a)
     }
 
     fn leave(&mut self, p: u32, j: u16, reason: Reason, now: i64) {
@@ -1406,7 +1404,7 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
     }
 }
 
-/// The hash of the set of event ids seen: FxHash (of rustc), a multiply and a
+/// The hash of event ids, to find repeated ones: FxHash (of rustc), a multiply and a
 /// rotate a word, several times cheaper than SipHash on short ids. Not resistant
 /// to crafted collisions, which would only slow a run down.
 #[derive(Default)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
-use crate::actions::{ActionParts, BATCH, SendTime, batch_texts};
+use crate::actions::{ActionParts, write_lines};
 use crate::engine::{Message, NO_ADDRESS, Outcome, Texts};
 use crate::input::Catalog;
 
@@ -512,75 +512,91 @@ impl Messages {
         self.list
             .iter()
             .map(|m| {
-                let (name, version, steps) = &self.journeys[m.journey as usize];
-                let profile = self.ids.get(m.profile).to_string();
-                RecipientRow {
-                    journey: name.clone(),
-                    version: *version,
-                    message_id: format!("{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node),
-                    profile,
-                    step: steps[m.node as usize].clone(),
-                    channel: m.channel,
-                    content: self.contents[m.content as usize].clone(),
-                    to: self.address(m).map(str::to_owned),
-                    sent: Timestamp(m.ts).to_string(),
-                    delivered: m.delivered(),
-                    bounced: m.bounced,
-                    undelivered: m.undelivered,
-                    opened: m.opened,
-                    opens: m.opens,
-                    clicked: m.clicked,
-                    clicks: m.clicks,
-                    unsubscribed: m.unsubscribed,
-                    abuse_reports: m.spam_reports,
-                }
+                let profile = self.ids.get(m.profile);
+                let mut id = String::new();
+                self.message_id(&mut id, m, profile);
+                let sent = Timestamp(m.ts).to_string();
+                RecipientRow::from(self.row(m, profile, self.address(m), &sent, &id))
             })
             .collect()
+    }
+
+    /// Writes the id of message `m`, sent to `profile` (as in `actions.jsonl`), into `id`.
+    fn message_id(&self, id: &mut String, m: &Message, profile: &str) {
+        use std::fmt::Write as _;
+        let (name, version, _) = &self.journeys[m.journey as usize];
+        id.clear();
+        let _ = write!(id, "{name}/{version}/{profile}/{}/{}", m.entry, m.node);
+    }
+
+    /// The row of message `m`, with the texts it was sent with.
+    fn row<'a>(
+        &'a self,
+        m: &Message,
+        profile: &'a str,
+        to: Option<&'a str>,
+        sent: &'a str,
+        message_id: &'a str,
+    ) -> RowRef<'a> {
+        let (name, version, steps) = &self.journeys[m.journey as usize];
+        RowRef {
+            journey: name,
+            version: *version,
+            profile,
+            step: &steps[m.node as usize],
+            channel: m.channel,
+            content: &self.contents[m.content as usize],
+            to,
+            sent,
+            message_id,
+            delivered: m.delivered(),
+            bounced: m.bounced,
+            undelivered: m.undelivered,
+            opened: m.opened,
+            opens: m.opens,
+            clicked: m.clicked,
+            clicks: m.clicks,
+            unsubscribed: m.unsubscribed,
+            abuse_reports: m.spam_reports,
+        }
     }
 
     /// `messages.jsonl`: the rows as JSON lines, the same bytes as serialising
     /// [`Messages::rows`], written in chunks without keeping the rows.
     pub fn write_jsonl(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        use std::fmt::Write as _;
-        const CHUNK: usize = 1 << 16;
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
-        let mut message_id = String::new();
-        let mut sent = SendTime::default();
-        for batch in self.list.chunks(BATCH) {
-            let texts = batch_texts(&self.ids, &self.addresses, batch);
-            for (m, (profile, to)) in batch.iter().zip(texts) {
-                let (name, version, steps) = &self.journeys[m.journey as usize];
-                message_id.clear();
-                let _ = write!(message_id, "{}/{}/{}/{}/{}", name, version, profile, m.entry, m.node);
-                let row = RowRef {
-                    journey: name,
-                    version: *version,
-                    profile,
-                    step: &steps[m.node as usize],
-                    channel: m.channel,
-                    content: &self.contents[m.content as usize],
-                    to,
-                    sent: sent.text(m.ts),
-                    message_id: &message_id,
-                    delivered: m.delivered(),
-                    bounced: m.bounced,
-                    undelivered: m.undelivered,
-                    opened: m.opened,
-                    opens: m.opens,
-                    clicked: m.clicked,
-                    clicks: m.clicks,
-                    unsubscribed: m.unsubscribed,
-                    abuse_reports: m.spam_reports,
-                };
-                serde_json::to_writer(&mut buf, &row).map_err(std::io::Error::other)?;
-                buf.push(b'\n');
-            }
-            if buf.len() >= CHUNK {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
+        let mut id = String::new();
+        write_lines(&self.ids, &self.addresses, &self.list, out, |buf, line| {
+            self.message_id(&mut id, line.message, line.profile);
+            let row = self.row(line.message, line.profile, line.address, line.sent, &id);
+            serde_json::to_writer(&mut *buf, &row).map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+            Ok(())
+        })
+    }
+}
+
+impl From<RowRef<'_>> for RecipientRow {
+    fn from(row: RowRef<'_>) -> RecipientRow {
+        RecipientRow {
+            journey: row.journey.to_owned(),
+            version: row.version,
+            profile: row.profile.to_owned(),
+            step: row.step.to_owned(),
+            channel: row.channel,
+            content: row.content.to_owned(),
+            to: row.to.map(str::to_owned),
+            sent: row.sent.to_owned(),
+            message_id: row.message_id.to_owned(),
+            delivered: row.delivered,
+            bounced: row.bounced,
+            undelivered: row.undelivered,
+            opened: row.opened,
+            opens: row.opens,
+            clicked: row.clicked,
+            clicks: row.clicks,
+            unsubscribed: row.unsubscribed,
+            abuse_reports: row.abuse_reports,
         }
-        out.write_all(&buf)
     }
 }
 
