@@ -390,7 +390,7 @@ impl Checker {
             .scalar_paths()
             .into_iter()
             .map(|(p, _)| p)
-            .filter(|p| p.ends_with(&format!(".{dotted}")))
+            .filter(|p| p.strip_suffix(dotted.as_str()).is_some_and(|head| head.ends_with('.')))
             .collect();
         let d = Diagnostic::error(
             Code::UnknownAttribute,
@@ -656,7 +656,7 @@ fn resolve_attribute(
             if current.untyped.contains(&segment.text) {
                 return Err(None);
             }
-            let so_far = if i == 0 { owner() } else { format!("`{}`", dotted(&segments[..i])) };
+            let so_far = if i == 0 { owner() } else { format!("`{}`", ast::dotted(&segments[..i])) };
             // Attributes of unknown types are declared names too: suggested, listed.
             let candidates: Vec<&str> = current
                 .fields
@@ -713,9 +713,4 @@ fn resolve_attribute(
         }
     }
     Err(None)
-}
-
-/// `a.b.c`, the names of `segments` joined by dots.
-fn dotted(segments: &[Ident]) -> String {
-    segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(".")
 }

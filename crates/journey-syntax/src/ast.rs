@@ -565,15 +565,20 @@ pub struct Path {
 impl Path {
     /// The path as written with dots, e.g. `profile.email`.
     pub fn dotted(&self) -> String {
-        let mut out = String::new();
-        for (i, s) in self.segments.iter().enumerate() {
-            if i > 0 {
-                out.push('.');
-            }
-            out.push_str(&s.text);
-        }
-        out
+        dotted(&self.segments)
     }
+}
+
+/// Names joined with dots, e.g. `loyalty.tier`: a path, or the start of one.
+pub fn dotted(segments: &[Ident]) -> String {
+    let mut out = String::new();
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(&s.text);
+    }
+    out
 }
 
 /// A duration literal with its value.

@@ -13,7 +13,16 @@ const INTERACTIONS: [&str; 4] = ["opened", "clicked", "delivered", "bounced"];
 /// found right after `if WORD` or `if not WORD`, where WORD is not a keyword.
 pub(crate) fn add(text: &str, tokens: &[(TokenKind, Span)], diagnostics: &mut [Diagnostic]) {
     for d in diagnostics.iter_mut().filter(|d| d.code == Code::UnexpectedToken && d.help.is_empty()) {
-        let Some(i) = tokens.iter().position(|(_, s)| *s == d.primary.span) else { continue };
+        // The tokens are in source order (zero-width ones may share a start).
+        let from = tokens.partition_point(|(_, s)| s.start < d.primary.span.start);
+        let Some(i) = tokens[from..]
+            .iter()
+            .take_while(|(_, s)| s.start == d.primary.span.start)
+            .position(|(_, s)| *s == d.primary.span)
+            .map(|n| from + n)
+        else {
+            continue;
+        };
         if i < 2 || tokens[i].0 != TokenKind::Ident || tokens[i - 1].0 != TokenKind::Ident {
             continue;
         }

@@ -8,11 +8,8 @@
 use journey_diagnostics::{Code, Diagnostic, FileId, Span};
 
 use crate::ast::{Block, DeclKind, SourceTree, Step, StepKind};
+use crate::parser::{SETTING_KEYWORDS, STEP_KEYWORDS};
 use crate::token::TokenKind;
-
-/// The words that start a journey item.
-const ITEM_WORDS: [&str; 12] =
-    ["start", "goal", "exit", "exclude", "suppress", "attribution", "reentry", "send", "wait", "if", "split", "stage"];
 
 /// Adds a diagnostic for each misspelt item keyword at the start of a line
 /// inside the regions skipped by recovery (the spans of error steps).
@@ -29,12 +26,16 @@ pub(crate) fn report(
             error_steps(&journey.steps, &mut skipped);
         }
     }
+    // The words that start a journey item, as the parser knows them.
+    let item_words: Vec<&str> = STEP_KEYWORDS.iter().chain(&SETTING_KEYWORDS).filter_map(|k| k.keyword()).collect();
     for region in skipped {
-        let inside: Vec<&(TokenKind, Span)> =
-            tokens.iter().filter(|(_, s)| region.start <= s.start && s.end <= region.end).collect();
+        // The tokens are in source order: the region's are one run of them.
+        let first = tokens.partition_point(|(_, s)| s.start < region.start);
+        let count = tokens[first..].iter().take_while(|(_, s)| s.end <= region.end).count();
+        let inside = &tokens[first..first + count];
         let mut depth = 0i32;
         for pair in inside.windows(2) {
-            let ((before, before_span), (kind, span)) = (pair[0], pair[1]);
+            let ((before, before_span), (kind, span)) = (&pair[0], &pair[1]);
             match before {
                 TokenKind::LBrace => depth += 1,
                 TokenKind::RBrace => depth -= 1,
@@ -46,7 +47,7 @@ pub(crate) fn report(
                 continue;
             }
             let word = &text[span.start as usize..span.end as usize];
-            let Some(best) = crate::closest(word, ITEM_WORDS) else { continue };
+            let Some(best) = crate::closest(word, item_words.iter().copied()) else { continue };
             if diagnostics.iter().any(|d| d.primary.span == *span) {
                 continue;
             }

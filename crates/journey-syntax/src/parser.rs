@@ -112,8 +112,11 @@ fn deeper(a: u16, b: u16) -> u16 {
     if a == POISONED || b == POISONED { POISONED } else { a.max(b) + 1 }
 }
 
-const STEP_KEYWORDS: [T; 6] = [T::KwSend, T::KwWait, T::KwIf, T::KwSplit, T::KwStage, T::KwExit];
-const SETTING_KEYWORDS: [T; 6] = [T::KwStart, T::KwGoal, T::KwExclude, T::KwSuppress, T::KwAttribution, T::KwReentry];
+/// The keywords that start a step.
+pub(crate) const STEP_KEYWORDS: [T; 6] = [T::KwSend, T::KwWait, T::KwIf, T::KwSplit, T::KwStage, T::KwExit];
+/// The keywords that start a journey setting.
+pub(crate) const SETTING_KEYWORDS: [T; 6] =
+    [T::KwStart, T::KwGoal, T::KwExclude, T::KwSuppress, T::KwAttribution, T::KwReentry];
 const DECLARATION_KEYWORDS: [T; 7] =
     [T::KwProfile, T::KwTrigger, T::KwEmail, T::KwSms, T::KwPush, T::KwSegment, T::KwJourney];
 
