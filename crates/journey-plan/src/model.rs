@@ -176,6 +176,10 @@ pub struct JourneyPlan {
     pub attribution: u64,
     /// The re-entry rule.
     pub reentry: Reentry,
+    /// `transactional`: it sends to profiles who opted out, and frequency caps
+    /// neither limit nor count its sends.
+    #[serde(default)]
+    pub transactional: bool,
     /// The first node (`null` for a journey without steps).
     pub entry: Option<u32>,
     /// The steps, as a flat graph: node `i` is at index `i`.

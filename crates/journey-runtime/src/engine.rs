@@ -9,6 +9,8 @@ use journey_plan::{
     TriggerSource,
 };
 
+use journey_time::millis;
+
 use crate::expr::{Compiled, Past, Scope, compile};
 use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profile, Profiles, Value};
 
@@ -77,6 +79,9 @@ pub struct Message {
     pub unsubscribed: bool,
     /// Spam reports.
     pub spam_reports: u32,
+    /// The message the journey sent the profile before this one (index in the
+    /// messages), or `u32::MAX`: last touch walks back past bounced messages.
+    pub previous: u32,
 }
 
 /// The `to` of a message sent without an address.
@@ -109,6 +114,8 @@ pub struct JourneyTally {
     /// Orders and revenue credited to each send node: the last message of the
     /// journey delivered to the profile before the order (last touch).
     pub node_orders: Vec<(u64, f64)>,
+    /// Sends not sent at each send node (runtime.md §10).
+    pub node_not_sent: Vec<NotSent>,
     /// Profiles that reached each node (unique: once however often they re-enter).
     pub node_reached: Vec<u64>,
     /// Profiles that left the journey at each node other than by completing it
@@ -120,6 +127,15 @@ pub struct JourneyTally {
     pub stages: Vec<String>,
     /// Unique profiles that reached each stage.
     pub stage_reached: Vec<u64>,
+}
+
+/// Sends of one step that were not sent, by reason (runtime.md §10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotSent {
+    /// The profile had opted out of the channel (and the journey is not `transactional`).
+    pub opted_out: u64,
+    /// The profile had no address for it: its `to` attribute missing or null.
+    pub no_address: u64,
 }
 
 /// What a whole run produced.
@@ -161,13 +177,43 @@ pub struct Options {
 
 #[derive(Clone, Debug)]
 enum Node {
-    Send { content: u16, channel: Channel, to: Option<usize>, next: Option<u32> },
-    Wait { ms: i64, next: Option<u32> },
-    AwaitMessage { interaction: Interaction, content: u16, ms: i64, on_event: Option<u32>, on_timeout: Option<u32> },
-    AwaitTrigger { trigger: u16, condition: Option<Compiled>, ms: i64, on_event: Option<u32>, on_timeout: Option<u32> },
-    Branch { arms: Vec<(Compiled, Option<u32>)>, otherwise: Option<u32> },
-    Split { arms: Vec<(f64, Option<u32>)> },
-    Stage { stage: usize, next: Option<u32> },
+    Send {
+        content: u16,
+        channel: Channel,
+        to: Option<usize>,
+        next: Option<u32>,
+    },
+    Wait {
+        ms: i64,
+        next: Option<u32>,
+    },
+    AwaitMessage {
+        interaction: Interaction,
+        content: u16,
+        ms: i64,
+        on_event: Option<u32>,
+        on_timeout: Option<u32>,
+    },
+    AwaitTrigger {
+        trigger: u16,
+        condition: Option<Compiled>,
+        ms: i64,
+        on_event: Option<u32>,
+        on_timeout: Option<u32>,
+        /// Its rank among the journey's trigger awaits (its bit in [`Engine::awaited`]).
+        rank: usize,
+    },
+    Branch {
+        arms: Vec<(Compiled, Option<u32>)>,
+        otherwise: Option<u32>,
+    },
+    Split {
+        arms: Vec<(f64, Option<u32>)>,
+    },
+    Stage {
+        stage: usize,
+        next: Option<u32>,
+    },
     Exit,
 }
 
@@ -192,8 +238,11 @@ struct Journey {
     suppress: Vec<u16>,
     attribution_ms: i64,
     reentry: Reentry,
+    transactional: bool,
     entry: Option<u32>,
     nodes: Vec<Node>,
+    /// The trigger awaits among the nodes (`if [not] TRIGGER within D`), by rank.
+    awaits: Vec<u32>,
 }
 
 /// What an active membership waits for: a timer, then going on to a node (or
@@ -402,6 +451,9 @@ pub struct Engine<'a> {
     nodes_reached: FirstTimes,
     /// The steps (nodes) each profile has left a journey at.
     nodes_left: FirstTimes,
+    /// Per profile and journey, the trigger awaits whose event the profile has
+    /// caused since its current entry (runtime.md §10: an earlier event counts).
+    awaited: FirstTimes,
     /// The profile attributes that sends use as addresses.
     address_slots: Vec<usize>,
     /// Per profile, per address slot: its current value in the outcome's
@@ -507,6 +559,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 JourneyTally {
+                    node_not_sent: vec![NotSent::default(); j.nodes.len()],
                     node_reached: vec![0; j.nodes.len()],
                     node_left: vec![0; j.nodes.len()],
                     node_active: vec![0; j.nodes.len()],
@@ -521,6 +574,7 @@ impl<'a> Engine<'a> {
         let stages_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.stages.len()));
         let nodes_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_reached.len()));
         let nodes_left = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_left.len()));
+        let awaited = FirstTimes::new(profile_count, journeys.iter().map(|j| j.awaits.len()));
         let pairs = Pairs::of(&journeys, catalog.contents.len());
         let push_slot = catalog.profile.slot(&["push_token".to_owned()]);
         let mut address_slots: Vec<usize> = push_slot.into_iter().collect();
@@ -543,6 +597,7 @@ impl<'a> Engine<'a> {
             stages_reached,
             nodes_reached,
             nodes_left,
+            awaited,
             address_of: vec![UNKNOWN; profile_count * address_slots.len()],
             address_slots,
             journeys,
@@ -572,7 +627,7 @@ impl<'a> Engine<'a> {
                 loop {
                     self.timers.push(i64::MIN, t, ROUND, j as u16, 0);
                     match every_ms {
-                        Some(every) if every > 0 && t + every <= until => t += every,
+                        Some(every) if every > 0 && t.saturating_add(every) <= until => t += every,
                         _ => break,
                     }
                 }
@@ -633,7 +688,10 @@ impl<'a> Engine<'a> {
                     push_small(&mut self.history[p], Past { trigger: *trigger, ts: event.ts, data: data.clone() });
                 }
             }
-            EventKind::ProfileUpdated(changes) => {
+            EventKind::ProfileUpdated { changes, opted_out } => {
+                if let Some(opted_out) = opted_out {
+                    self.profiles[p].opted_out = *opted_out;
+                }
                 for (slot, value) in changes {
                     self.profiles[p].attributes[*slot] = value.clone();
                     if let Some(cell) = self.address_cell(p as u32, *slot) {
@@ -648,6 +706,12 @@ impl<'a> Engine<'a> {
                 }
             }
             EventKind::SegmentLeft(s) => self.profiles[p].lists.retain(|x| x != s),
+            // An unsubscribe or a spam report opts the profile out of the
+            // channel, whether or not the message is one of the run's.
+            EventKind::Channel { event: ChannelEvent::Unsubscribed | ChannelEvent::SpamReported, content, .. } => {
+                let channel = self.catalog.channels[*content as usize];
+                self.profiles[p].opted_out.insert(channel);
+            }
             EventKind::Channel { .. } => {}
         }
     }
@@ -661,11 +725,14 @@ impl<'a> Engine<'a> {
                 self.remember(event);
                 self.trigger_event(p, i, *trigger, data, now);
             }
-            EventKind::ProfileUpdated(_) | EventKind::SegmentJoined(_) | EventKind::SegmentLeft(_) => {
+            EventKind::ProfileUpdated { .. } | EventKind::SegmentJoined(_) | EventKind::SegmentLeft(_) => {
                 self.remember(event);
             }
             EventKind::Channel { event: what, content, journey } => {
-                self.channel_event(p, *what, *content, *journey, now, event.line);
+                // A channel event that matches no message is set aside (not an event).
+                if self.channel_event(p, *what, *content, *journey, now, event.line) {
+                    self.remember(event);
+                }
             }
         }
         self.check_suppression(p, now);
@@ -720,16 +787,29 @@ impl<'a> Engine<'a> {
                 self.leave(p, j, Reason::ExitTrigger, now);
             }
         }
-        // 4. Steps waiting for this trigger.
+        // 4. Steps waiting for this trigger; the steps ahead note it, for an
+        // event since entry counts when the profile reaches them (runtime.md §10).
         for j in 0..self.journeys.len() as u16 {
-            let m = self.membership(p, j);
-            if !m.active || m.waiting != Waiting::AWAIT {
+            let m = *self.membership(p, j);
+            if !m.active {
                 continue;
             }
-            if let Node::AwaitTrigger { trigger: t, condition, on_event, .. } =
-                &self.journeys[j as usize].nodes[m.node as usize]
-                && *t == trigger
-                && self.matches(p, j, condition.as_ref(), data, now)
+            let journey = &self.journeys[j as usize];
+            let mut noted = Vec::new();
+            for &n in &journey.awaits {
+                if let Node::AwaitTrigger { trigger: t, condition, rank, .. } = &journey.nodes[n as usize]
+                    && *t == trigger
+                    && self.matches(p, j, condition.as_ref(), data, now)
+                {
+                    noted.push((n, *rank));
+                }
+            }
+            for &(_, rank) in &noted {
+                self.awaited.first(p, j, rank);
+            }
+            if m.waiting == Waiting::AWAIT
+                && noted.iter().any(|&(n, _)| n == m.node)
+                && let Node::AwaitTrigger { on_event, .. } = &self.journeys[j as usize].nodes[m.node as usize]
             {
                 let next = *on_event;
                 self.resume(p, j, next, now);
@@ -852,7 +932,16 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn channel_event(&mut self, p: u32, what: ChannelEvent, content: u16, journey: Option<u16>, now: i64, line: u32) {
+    /// A channel event of `p` about `content`: false when it matches no message sent to `p`.
+    fn channel_event(
+        &mut self,
+        p: u32,
+        what: ChannelEvent,
+        content: u16,
+        journey: Option<u16>,
+        now: i64,
+        line: u32,
+    ) -> bool {
         let latest = self.latest(p);
         let found = self.pairs.of_content[content as usize]
             .iter()
@@ -866,7 +955,7 @@ impl<'a> Engine<'a> {
                 line,
                 format!("`{name}` was never sent to profile `{}` before this event", self.profiles[p as usize].id),
             ));
-            return;
+            return false;
         };
         let message = &mut self.out.messages[index as usize];
         let mut counts_as_open = false;
@@ -916,6 +1005,7 @@ impl<'a> Engine<'a> {
             let next = *on_event;
             self.resume(p, j, next, now);
         }
+        true
     }
 
     fn check_suppression(&mut self, p: u32, now: i64) {
@@ -952,7 +1042,7 @@ impl<'a> Engine<'a> {
             match journey.reentry {
                 Reentry::Always => {}
                 Reentry::Never => return,
-                Reentry::After(seconds) if now - m.last_entry < seconds as i64 * 1000 => return,
+                Reentry::After(seconds) if now.saturating_sub(m.last_entry) < millis(seconds) => return,
                 _ => {}
             }
         }
@@ -976,6 +1066,7 @@ impl<'a> Engine<'a> {
         if first {
             tally.entered += 1;
         }
+        self.awaited.clear(p, j, self.journeys[j as usize].awaits.len());
         if self.suppressed(p, j, now) {
             // A member of a `suppress` segment enters (only `exclude` keeps it
             // out) and leaves at once, before its first step.
@@ -1036,7 +1127,7 @@ impl<'a> Engine<'a> {
             m.node = node;
             m.waiting = waiting;
         }
-        self.timers.push(delay, now + delay, p, j, token);
+        self.timers.push(delay, now.saturating_add(delay), p, j, token);
     }
 
     /// Runs steps from `node` until the profile waits or leaves.
@@ -1074,10 +1165,14 @@ impl<'a> Engine<'a> {
                         return;
                     }
                 }
-                Node::AwaitTrigger { ms, .. } => {
-                    let ms = *ms;
-                    self.set_timer(p, j, now, ms, n, Waiting::AWAIT);
-                    return;
+                Node::AwaitTrigger { ms, rank, on_event, .. } => {
+                    let (ms, rank, on_event) = (*ms, *rank, *on_event);
+                    if self.awaited.marked(p, j, rank) {
+                        node = on_event;
+                    } else {
+                        self.set_timer(p, j, now, ms, n, Waiting::AWAIT);
+                        return;
+                    }
                 }
                 Node::Branch { arms, otherwise } => {
                     node = arms
@@ -1105,15 +1200,29 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The send node of the last message of journey `j` delivered to `p` (last touch).
-    fn last_touch(&self, p: u32, j: u16) -> Option<u32> {
+    /// The latest message of journey `j` to `p` (index in the messages), or [`NONE`].
+    fn latest_of_journey(&self, p: u32, j: u16) -> u32 {
         let range = self.pairs.of_journey[j as usize].clone();
         self.latest(p)[range.start as usize..range.end as usize]
             .iter()
             .copied()
-            .filter(|&m| m != NONE && self.out.messages[m as usize].delivered())
+            .filter(|&m| m != NONE)
             .max()
-            .map(|m| self.out.messages[m as usize].node)
+            .unwrap_or(NONE)
+    }
+
+    /// The send node of the last message of journey `j` delivered to `p` (last
+    /// touch): the latest message, or the one before it while they bounced.
+    fn last_touch(&self, p: u32, j: u16) -> Option<u32> {
+        let mut m = self.latest_of_journey(p, j);
+        while m != NONE {
+            let message = &self.out.messages[m as usize];
+            if message.delivered() {
+                return Some(message.node);
+            }
+            m = message.previous;
+        }
+        None
     }
 
     /// The latest message of `content` that journey `j` sent to `p`, if any.
@@ -1139,13 +1248,28 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Sends `content` to `p` at node `n`, unless the profile opted out of the
+    /// channel (outside a `transactional` journey) or has no address for it: then
+    /// nothing is sent, and the step counts why (runtime.md §10).
     #[allow(clippy::too_many_arguments)]
     fn send(&mut self, p: u32, j: u16, n: u32, content: u16, channel: Channel, to: Option<usize>, now: i64) {
+        let not_sent = &mut self.out.journeys[j as usize].node_not_sent[n as usize];
+        if !self.journeys[j as usize].transactional && self.profiles[p as usize].opted_out.contains(channel) {
+            not_sent.opted_out += 1;
+            return;
+        }
+        // A push without `to` goes to the `push_token` attribute, when the schema
+        // has one; a push with neither goes to the profile's devices (no address).
         let slot = to.or(if channel == Channel::Push { self.push_slot } else { None });
         let address = match slot {
             Some(slot) => self.address(p, slot),
             None => NO_ADDRESS,
         };
+        if slot.is_some() && address == NO_ADDRESS {
+            self.out.journeys[j as usize].node_not_sent[n as usize].no_address += 1;
+            return;
+        }
+        let previous = self.latest_of_journey(p, j);
         let m = self.membership(p, j);
         let entry = if m.entries > 0 { m.entries } else { 1 };
         let index = self.out.messages.len() as u32;
@@ -1167,6 +1291,7 @@ impl<'a> Engine<'a> {
             clicks: 0,
             unsubscribed: false,
             spam_reports: 0,
+            previous,
         });
         let pair = self.pairs.get(j, content);
         if pair != NONE {
@@ -1235,6 +1360,20 @@ impl FirstTimes {
         }
         let words = count.div_ceil(64);
         FirstTimes { base, words, bits: vec![0; profiles * words] }
+    }
+
+    /// Whether item `i` of journey `j` is marked for profile `p`.
+    fn marked(&self, p: u32, j: u16, i: usize) -> bool {
+        let bit = self.base[j as usize] + i;
+        self.bits[p as usize * self.words + bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// Unmarks the `count` items of journey `j` for profile `p`.
+    fn clear(&mut self, p: u32, j: u16, count: usize) {
+        let base = self.base[j as usize];
+        for bit in base..base + count {
+            self.bits[p as usize * self.words + bit / 64] &= !(1 << (bit % 64));
+        }
     }
 
     /// Marks item `i` of journey `j` for profile `p`; true the first time.
@@ -1324,16 +1463,16 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
     };
     let start = match &plan.start {
         StartPlan::Trigger(m) => Start::Trigger { trigger: trigger(&m.trigger), condition: cond(m) },
-        StartPlan::Segment { segment, every } => Start::Segment {
-            segment: catalog.segment(segment).unwrap_or(u16::MAX),
-            every_ms: every.map(|e| e as i64 * 1000),
-        },
+        StartPlan::Segment { segment, every } => {
+            Start::Segment { segment: catalog.segment(segment).unwrap_or(u16::MAX), every_ms: every.map(millis) }
+        }
     };
     let goal = plan.goal.as_ref().map(|g| match &g.measure {
         GoalMeasure::Trigger(m) => Goal::Trigger { trigger: trigger(&m.trigger), condition: cond(m) },
         GoalMeasure::Notify(e) => Goal::Notify(*e),
     });
     let mut stages: Vec<String> = Vec::new();
+    let mut awaits = 0;
     let nodes: Vec<Node> = plan
         .nodes
         .iter()
@@ -1347,22 +1486,26 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
                     next: *next,
                 }
             }
-            Action::Wait { seconds, next } => Node::Wait { ms: *seconds as i64 * 1000, next: *next },
+            Action::Wait { seconds, next } => Node::Wait { ms: millis(*seconds), next: *next },
             Action::Await { event, within, on_event, on_timeout } => match event {
                 AwaitedEvent::Message { interaction, content } => Node::AwaitMessage {
                     interaction: *interaction,
                     content: catalog.content(content).unwrap_or(0),
-                    ms: *within as i64 * 1000,
+                    ms: millis(*within),
                     on_event: *on_event,
                     on_timeout: *on_timeout,
                 },
-                AwaitedEvent::Trigger(m) => Node::AwaitTrigger {
-                    trigger: trigger(&m.trigger),
-                    condition: cond(m),
-                    ms: *within as i64 * 1000,
-                    on_event: *on_event,
-                    on_timeout: *on_timeout,
-                },
+                AwaitedEvent::Trigger(m) => {
+                    awaits += 1;
+                    Node::AwaitTrigger {
+                        trigger: trigger(&m.trigger),
+                        condition: cond(m),
+                        ms: millis(*within),
+                        on_event: *on_event,
+                        on_timeout: *on_timeout,
+                        rank: awaits - 1,
+                    }
+                }
             },
             Action::Branch { arms, otherwise } => Node::Branch {
                 arms: arms.iter().map(|a| (compile(catalog, &a.when, None, start_trigger), a.next)).collect(),
@@ -1397,9 +1540,16 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
         exits: plan.exit_on.iter().map(|m| (trigger(&m.trigger), cond(m))).collect(),
         exclude: plan.exclude.iter().filter_map(|s| catalog.segment(s)).collect(),
         suppress: plan.suppress.iter().filter_map(|s| catalog.segment(s)).collect(),
-        attribution_ms: plan.attribution as i64 * 1000,
+        attribution_ms: millis(plan.attribution),
         reentry: plan.reentry,
+        transactional: plan.transactional,
         entry: plan.entry,
+        awaits: nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| matches!(node, Node::AwaitTrigger { .. }))
+            .map(|(n, _)| n as u32)
+            .collect(),
         nodes,
     }
 }

@@ -70,13 +70,13 @@ pub fn compile(catalog: &Catalog, expr: &Expr, event: Option<u16>, start: Option
         Expr::Count { trigger, condition, within } => {
             let Some(t) = catalog.trigger(trigger) else { return Compiled::Missing };
             let condition = condition.as_ref().map(|c| Box::new(compile(catalog, c, Some(t), start)));
-            Compiled::Count { trigger: t, condition, within_ms: *within as i64 * 1000 }
+            Compiled::Count { trigger: t, condition, within_ms: journey_time::millis(*within) }
         }
         Expr::Sum { trigger, attribute, condition, within } => {
             let Some(t) = catalog.trigger(trigger) else { return Compiled::Missing };
             let Some(slot) = catalog.trigger_layouts[t as usize].slot(attribute) else { return Compiled::Missing };
             let condition = condition.as_ref().map(|c| Box::new(compile(catalog, c, Some(t), start)));
-            Compiled::Sum { trigger: t, slot, condition, within_ms: *within as i64 * 1000 }
+            Compiled::Sum { trigger: t, slot, condition, within_ms: journey_time::millis(*within) }
         }
         Expr::DaysSince { trigger, condition } => {
             let Some(t) = catalog.trigger(trigger) else { return Compiled::Missing };

@@ -233,6 +233,54 @@ pub struct Profile {
     pub attributes: Vec<Option<Value>>,
     /// Its memberships of `source list` segments, by segment index.
     pub lists: Vec<u16>,
+    /// The channels it opted out of (runtime.md §10).
+    pub opted_out: OptedOut,
+}
+
+/// The channels a profile opted out of (unsubscribed, reported spam, or came
+/// opted out): sends on them are not sent, outside `transactional` journeys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptedOut(u8);
+
+impl OptedOut {
+    /// Whether `channel` is one of them.
+    pub fn contains(self, channel: Channel) -> bool {
+        self.0 & OptedOut::bit(channel) != 0
+    }
+
+    /// Adds `channel`.
+    pub fn insert(&mut self, channel: Channel) {
+        self.0 |= OptedOut::bit(channel);
+    }
+
+    fn bit(channel: Channel) -> u8 {
+        1 << Channel::ALL.iter().position(|c| *c == channel).unwrap_or(0)
+    }
+
+    /// The `opted_out` field of a profile line or of a `profile.updated`'s
+    /// `data`: an array of channel names (`field` names it in errors).
+    fn read(json: &Json, field: &str) -> Result<OptedOut, Problem> {
+        let Json::Array(items) = json else {
+            return Err(Problem::new(
+                field,
+                format!("expected an array of channels such as [\"email\", \"sms\"], found {}", kind(json)),
+            ));
+        };
+        let mut opted_out = OptedOut::default();
+        for (i, item) in items.iter().enumerate() {
+            let channel = item.as_str().and_then(|name| Channel::ALL.into_iter().find(|c| c.name() == name));
+            match channel {
+                Some(channel) => opted_out.insert(channel),
+                None => {
+                    return Err(Problem::new(
+                        format!("{field}[{i}]"),
+                        format!("expected a channel (email, sms or push), found {}", kind(item)),
+                    ));
+                }
+            }
+        }
+        Ok(opted_out)
+    }
 }
 
 /// The channel events of runtime.md §3.
@@ -296,8 +344,13 @@ pub enum EventKind {
         /// The journey named by the event, if any.
         journey: Option<u16>,
     },
-    /// New values of profile attributes.
-    ProfileUpdated(Vec<(usize, Option<Value>)>),
+    /// New values of profile attributes, and of its consent.
+    ProfileUpdated {
+        /// The attributes set (or cleared), by slot.
+        changes: Vec<(usize, Option<Value>)>,
+        /// The channels it is now opted out of, when `data` has `opted_out`.
+        opted_out: Option<OptedOut>,
+    },
     /// The profile joined a `source list` segment.
     SegmentJoined(u16),
     /// The profile left a `source list` segment.
@@ -559,10 +612,14 @@ fn read_profile(catalog: &Catalog, line: &str, profiles: &Profiles) -> Result<Pr
             return Err(Problem::new("segments", format!("expected an array of names, found {}", kind(&other))));
         }
     }
+    let opted_out = match o.remove("opted_out") {
+        None | Some(Json::Null) => OptedOut::default(),
+        Some(json) => OptedOut::read(&json, "opted_out")?,
+    };
     o.remove("id");
     let mut attributes = vec![None; catalog.profile.slots.len()];
     catalog.profile.read(&o, "", &mut attributes)?;
-    Ok(Profile { id: id.into(), attributes, lists })
+    Ok(Profile { id: id.into(), attributes, lists, opted_out })
 }
 
 /// The events of a run, sorted by time (file order breaks ties).
@@ -772,11 +829,24 @@ fn typed_event(
         let Some(d) = data else {
             return Err(Problem::new("data", "`profile.updated` needs `data` with the new attribute values"));
         };
+        // `opted_out` is the profile's consent, not an attribute of the schema.
+        let (opted_out, attributes) = match d.get("opted_out") {
+            None => (None, Cow::Borrowed(d)),
+            Some(json) => {
+                let opted_out = match json {
+                    Json::Null => OptedOut::default(),
+                    json => OptedOut::read(json, "data.opted_out")?,
+                };
+                let mut rest = d.clone();
+                rest.remove("opted_out");
+                (Some(opted_out), Cow::Owned(rest))
+            }
+        };
         let mut values = vec![None; catalog.profile.slots.len()];
-        catalog.profile.read(d, "data.", &mut values)?;
+        catalog.profile.read(&attributes, "data.", &mut values)?;
         let mut changes = Vec::new();
-        collect_changes(&catalog.profile, d, "", &values, &mut changes);
-        EventKind::ProfileUpdated(changes)
+        collect_changes(&catalog.profile, &attributes, "", &values, &mut changes);
+        EventKind::ProfileUpdated { changes, opted_out }
     } else if kind_name == "segment.joined" || kind_name == "segment.left" {
         no_data("segment")?;
         unused(&["content", "journey"])?;

@@ -8,7 +8,7 @@ use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
 use crate::actions::{ActionParts, write_lines};
-use crate::engine::{Message, NO_ADDRESS, Outcome, Texts};
+use crate::engine::{Message, NO_ADDRESS, NotSent, Outcome, Texts};
 use crate::input::Catalog;
 
 /// The format tag of `report.json`.
@@ -120,6 +120,10 @@ pub struct ChannelMetrics {
 pub struct Metrics {
     /// Messages sent.
     pub total_sends: u64,
+    /// Sends not sent because the profile had opted out of the channel (not in `total_sends`).
+    pub opted_out: u64,
+    /// Sends not sent because the profile had no address for them (not in `total_sends`).
+    pub no_address: u64,
     /// Messages with a bounce (email, push).
     pub bounces: u64,
     /// SMS reported undelivered.
@@ -300,6 +304,14 @@ fn commerce<'m>(m: &mut Metrics, orders: u64, revenue: f64, messages: impl Itera
     m.revenue_per_recipient = ratio(revenue, recipients.len() as f64);
 }
 
+/// Sets the counts of the sends that were not sent, from those of the nodes `keep` selects.
+fn not_sent(m: &mut Metrics, nodes: &[NotSent], keep: impl Fn(usize) -> bool) {
+    for (_, n) in nodes.iter().enumerate().filter(|(n, _)| keep(*n)) {
+        m.opted_out += n.opted_out;
+        m.no_address += n.no_address;
+    }
+}
+
 /// Builds the report of a run.
 pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSummary) -> Report {
     let mut by_journey: Vec<Vec<&Message>> = vec![Vec::new(); plan.journeys.len()];
@@ -316,6 +328,7 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
             // those whose last touch was a message of that channel, step or stage.
             let mut all = metrics(messages.iter().copied());
             commerce(&mut all, tally.orders, tally.revenue, messages.iter().copied());
+            not_sent(&mut all, &tally.node_not_sent, |_| true);
             let nodes_where = |keep: &dyn Fn(usize) -> bool| -> (u64, f64) {
                 tally
                     .node_orders
@@ -332,6 +345,7 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                 let mut m = metrics(messages.iter().copied().filter(|m| m.channel == c));
                 let (orders, revenue) = nodes_where(&|n| channel_of(n) == Some(c));
                 commerce(&mut m, orders, revenue, messages.iter().copied().filter(|m| m.channel == c));
+                not_sent(&mut m, &tally.node_not_sent, |n| channel_of(n) == Some(c));
                 m
             };
             let metrics_of = ChannelMetrics {
@@ -361,6 +375,7 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                             let mut m = metrics(sent());
                             let (orders, revenue) = tally.node_orders[n];
                             commerce(&mut m, orders, revenue, sent());
+                            not_sent(&mut m, &tally.node_not_sent, |i| i == n);
                             m
                         }),
                         content,
@@ -381,6 +396,7 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                     let mut m = metrics(sent());
                     let (orders, revenue) = nodes_where(&in_stage);
                     commerce(&mut m, orders, revenue, sent());
+                    not_sent(&mut m, &tally.node_not_sent, in_stage);
                     StageReport { stage: stage.clone(), reached: *reached, metrics: m }
                 })
                 .collect();
@@ -601,8 +617,10 @@ impl From<RowRef<'_>> for RecipientRow {
 }
 
 /// The metric columns of CSV files and tables, in order, with whether each is a rate.
-const METRIC_COLUMNS: [(&str, bool); 23] = [
+const METRIC_COLUMNS: [(&str, bool); 25] = [
     ("total_sends", false),
+    ("opted_out", false),
+    ("no_address", false),
     ("bounces", false),
     ("undelivered", false),
     ("deliveries", false),

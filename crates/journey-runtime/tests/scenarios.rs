@@ -463,8 +463,9 @@ fn a_missing_attribute_makes_a_comparison_and_its_negation_false() {
 #[test]
 fn a_send_goes_to_the_address_the_profile_has_at_that_instant() {
     // p1 gets Mail at every cart: at 10:00 to its first email, at 11:00 to the
-    // email set at 10:30, at 12:00 to none (set to null at 11:30), at 13:00 to
-    // the first email again. Messages keep the address they were sent to.
+    // email set at 10:30; at 12:00 it has none (set to null at 11:30), so Mail is
+    // not sent (runtime.md §10: counted as no_address); at 13:00 it goes to the
+    // first email again. Messages keep the address they were sent to.
     let plan = plan(
         "journey J {
            start on Cart
@@ -487,26 +488,23 @@ fn a_send_goes_to_the_address_the_profile_has_at_that_instant() {
     let expected = [
         serde_json::json!("p1@example.com"),
         serde_json::json!("new@example.com"),
-        serde_json::Value::Null,
         serde_json::json!("p1@example.com"),
     ];
     assert_eq!(to, expected);
     let rows: Vec<Option<String>> = out.recipients().into_iter().map(|r| r.to).collect();
     assert_eq!(
         rows,
-        [
-            Some("p1@example.com".to_owned()),
-            Some("new@example.com".to_owned()),
-            None,
-            Some("p1@example.com".to_owned())
-        ]
+        [Some("p1@example.com".to_owned()), Some("new@example.com".to_owned()), Some("p1@example.com".to_owned())]
     );
+    let all = &journey(&out, "J").metrics.all;
+    assert_eq!((all.total_sends, all.no_address, all.opted_out), (3, 1, 0));
 }
 
 #[test]
-fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
+fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_not_sent() {
     // p1 has every address: email to p1@example.com, push to its push_token.
-    // p2 has no email and no push_token: both sends are recorded with "to": null.
+    // p2 has no email and no push_token: neither send is sent (runtime.md §10):
+    // no action line, not in total_sends, one no_address on each step.
     let plan = plan(
         "journey J {
            start on Cart
@@ -523,16 +521,15 @@ fn addresses_come_from_to_or_the_push_token_and_a_missing_one_is_null() {
     );
     let out = run(&plan, &people, &events);
     let to = addresses(&out);
-    assert_eq!(
-        to,
-        [
-            serde_json::json!("p1@example.com"),
-            serde_json::json!("tok-p1"),
-            serde_json::Value::Null,
-            serde_json::Value::Null
-        ]
-    );
-    assert_eq!(journey(&out, "J").metrics.all.total_sends, 4);
+    assert_eq!(to, [serde_json::json!("p1@example.com"), serde_json::json!("tok-p1"),]);
+    let j = journey(&out, "J");
+    assert_eq!((j.metrics.all.total_sends, j.metrics.all.no_address), (2, 2));
+    assert_eq!((j.metrics.email.no_address, j.metrics.push.no_address, j.metrics.sms.no_address), (1, 1, 0));
+    for name in ["send Mail", "send Note"] {
+        let m = step(j, name).metrics.clone().expect("a send step has metrics");
+        assert_eq!((m.total_sends, m.no_address, m.deliveries), (1, 1, 1), "{name}");
+    }
+    assert_eq!(j.exits.completed, 2, "the path goes on after a send that is not sent");
     let first: serde_json::Value =
         serde_json::from_str(out.actions().lines().next().unwrap_or_default()).expect("JSON");
     assert_eq!(
@@ -1994,4 +1991,304 @@ fn steps_and_stages_count_profiles_not_arrivals() {
     assert_eq!(by_node, [("stage awareness", 2, 0, 0), ("send Mail", 2, 0, 0), ("wait 1d", 2, 1, 2)]);
     assert_eq!(j.stages.iter().map(|s| s.reached).collect::<Vec<_>>(), [2]);
     assert_eq!(j.metrics.all.total_sends, 4);
+}
+
+// ---------------------------------------------------------------------------
+// §10 Consent, addresses, earlier events
+// ---------------------------------------------------------------------------
+
+#[test]
+fn an_unsubscribe_opts_the_profile_out_of_that_channel_in_every_journey() {
+    // A and B both send Mail then Text on every cart.
+    // 10:00 p1 Cart: A sends Mail and Text; B sends Mail and Text.
+    // 10:30 p1 unsubscribes from A's Mail: p1 is opted out of email.
+    // 11:00 p1 Cart again (re-entry always; both completed): A and B send Text
+    //       only; Mail is not sent in either, counted opted_out in each.
+    // p2 never unsubscribes: Mail and Text twice in each journey.
+    let plan = plan(
+        "journey A {
+           start on Cart
+           send Mail to profile.email
+           send Text to profile.phone
+         }
+         journey B {
+           start on Cart
+           send Mail to profile.email
+           send Text to profile.phone
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p2","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:30:00Z","profile":"p1","type":"email.unsubscribed","content":"Mail","journey":"A"}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"Cart","data":{"total":1}}
+        "#,
+    );
+    let out = run(&plan, &profiles(&["p1", "p2"]), &events);
+    let p1: Vec<String> = sends(&out).into_iter().filter(|s| s.contains(" p1 ")).collect();
+    assert_eq!(
+        p1,
+        ["11-02 10:00 p1 Mail", "11-02 10:00 p1 Text", "11-02 10:00 p1 Mail", "11-02 10:00 p1 Text"]
+            .into_iter()
+            .chain(["11-02 11:00 p1 Text", "11-02 11:00 p1 Text"])
+            .collect::<Vec<_>>()
+    );
+    for name in ["A", "B"] {
+        let j = journey(&out, name);
+        assert_eq!((j.metrics.email.total_sends, j.metrics.email.opted_out), (3, 1), "{name}");
+        assert_eq!((j.metrics.sms.total_sends, j.metrics.sms.opted_out), (4, 0), "{name}");
+        assert_eq!(j.metrics.all.opted_out, 1, "{name}");
+        assert_eq!(step(j, "send Mail").metrics.as_ref().map(|m| m.opted_out), Some(1), "{name}");
+        assert_eq!(j.exits.completed, 4, "{name}: the path goes on");
+    }
+    // The unsubscribe is still a metric of the message it followed.
+    assert_eq!(journey(&out, "A").metrics.email.unsubscribed, 1);
+}
+
+#[test]
+fn a_spam_report_opts_out_and_so_does_an_unsubscribe_before_the_start() {
+    // The run starts at 10:00.
+    // p1 reports A's Mail as spam at 10:30: no more email.
+    // p2 unsubscribes at 09:00, before the start, from a Mail sent before the
+    // run: it changes no metric, and opts p2 out of email all the same.
+    // p3 comes opted out of SMS in the profiles file; p4 comes opted out of
+    // email, and a profile.updated at 10:45 sets its opt-outs to none.
+    let plan = plan(
+        "journey A {
+           start on Cart
+           send Mail to profile.email
+           send Text to profile.phone
+         }",
+    );
+    let people = format!(
+        "{}{}{}\n{}\n",
+        profiles(&["p1", "p2"]),
+        profile("p3").replacen('{', "{\"opted_out\":[\"sms\"],", 1),
+        "",
+        profile("p4").replacen('{', "{\"opted_out\":[\"email\"],", 1)
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T09:00:00Z","profile":"p2","type":"email.unsubscribed","content":"Mail"}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:30:00Z","profile":"p1","type":"email.spam_reported","content":"Mail"}
+        {"ts":"2026-11-02T10:45:00Z","profile":"p4","type":"profile.updated","data":{"opted_out":[]}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p3","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p4","type":"Cart","data":{"total":1}}
+        "#,
+    );
+    let options = Options { start: Some(at("2026-11-02T10:00:00Z")), until: None };
+    let out = run_with(&plan, &people, &events, options);
+    assert_eq!(
+        sends(&out),
+        [
+            "11-02 10:00 p1 Mail",
+            "11-02 10:00 p1 Text",
+            "11-02 11:00 p1 Text",
+            "11-02 11:00 p2 Text",
+            "11-02 11:00 p3 Mail",
+            "11-02 11:00 p4 Mail",
+            "11-02 11:00 p4 Text",
+        ]
+    );
+    let j = journey(&out, "A");
+    assert_eq!((j.metrics.email.opted_out, j.metrics.sms.opted_out), (2, 1));
+    assert_eq!(j.metrics.email.abuse_reports, 1);
+    assert_eq!(j.metrics.email.unsubscribed, 0, "the unsubscribe before the start changes no metric");
+    assert_eq!(out.report.input.before_start, 1);
+}
+
+#[test]
+fn a_transactional_journey_still_sends_to_opted_out_profiles() {
+    // p1 comes opted out of email. Receipt (transactional) sends it Mail;
+    // Promo does not, and counts it opted_out.
+    let mut plan = plan(
+        "journey Promo {
+           start on Buy
+           send Mail to profile.email
+         }
+         journey Receipt {
+           start on Buy
+           send Mail to profile.email
+         }",
+    );
+    for journey in &mut plan.journeys {
+        journey.transactional = journey.name == "Receipt";
+    }
+    let people = profile("p1").replacen('{', "{\"opted_out\":[\"email\"],", 1) + "\n";
+    let events = lines(r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Buy","data":{"revenue":10}}"#);
+    let out = run(&plan, &people, &events);
+    let actions: Vec<String> = out
+        .actions()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("JSON")["journey"].as_str().unwrap_or("").to_owned()
+        })
+        .collect();
+    assert_eq!(actions, ["Receipt"]);
+    assert_eq!(journey(&out, "Promo").metrics.all.opted_out, 1);
+    assert_eq!(journey(&out, "Receipt").metrics.all.opted_out, 0);
+}
+
+#[test]
+fn bad_opted_out_values_name_their_field() {
+    let plan = plan(
+        "journey A {
+           start on Cart
+           send Mail to profile.email
+         }",
+    );
+    let people = profile("p1").replacen('{', "{\"opted_out\":[\"fax\"],", 1) + "\n";
+    let error = try_run_with(&plan, &people, "", Options::default(), false).expect_err("a bad channel is refused");
+    assert_eq!(error.problem.field, "opted_out[0]");
+    assert!(error.to_string().contains("expected a channel (email, sms or push)"), "{error}");
+    let people = profiles(&["p1"]);
+    let events =
+        lines(r#"{"ts":"2026-11-02T10:45:00Z","profile":"p1","type":"profile.updated","data":{"opted_out":"email"}}"#);
+    let error = try_run_with(&plan, &people, &events, Options::default(), false).expect_err("a string is refused");
+    assert_eq!(error.problem.field, "data.opted_out");
+}
+
+#[test]
+fn an_awaited_trigger_that_happened_since_entry_takes_its_branch_at_once() {
+    // J: start on Cart; wait 1d; if not Visit within 2d { send Text } else { send Mail }.
+    // p1 visits at 11-02 12:00, after entry, before the `if`: at 11-03 10:00
+    //    the visit counts, the else is taken at once: Mail at 11-03 10:00.
+    // p2 visits at 11-03 12:00, while at the `if`: Mail at 11-03 12:00.
+    // p3 never visits: Text at the deadline, 11-05 10:00.
+    // p4 visited at 11-02 09:00, before it entered: it does not count: Text.
+    // p5 visits during a first entry that an exit ends (Cancel), then enters
+    //    again at 11-02 11:00: the earlier entry's visit does not count: Text
+    //    at 11-05 11:00.
+    let plan = plan(
+        "journey J {
+           start on Cart
+           exit on Cancel
+           wait 1d
+           if not Visit within 2d {
+             send Text to profile.phone
+           } else {
+             send Mail to profile.email
+           }
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T09:00:00Z","profile":"p4","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p2","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p3","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p4","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p5","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:10:00Z","profile":"p5","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T10:20:00Z","profile":"p5","type":"Cancel","data":{"reason":"x"}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p5","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T12:00:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-03T12:00:00Z","profile":"p2","type":"Visit","data":{"page":"/"}}
+        "#,
+    );
+    let out = run_with(&plan, &profiles(&["p1", "p2", "p3", "p4", "p5"]), &events, until("2026-11-06T00:00:00Z"));
+    assert_eq!(
+        sends(&out),
+        [
+            "11-03 10:00 p1 Mail",
+            "11-03 12:00 p2 Mail",
+            "11-05 10:00 p3 Text",
+            "11-05 10:00 p4 Text",
+            "11-05 11:00 p5 Text"
+        ]
+    );
+}
+
+#[test]
+fn an_earlier_event_must_match_the_awaited_condition() {
+    // `if Visit where page == "/pay" within 1d`: p1 visited "/" then "/pay"
+    // before the step: the second counts, Mail at once (11-02 12:00, after the
+    // 2h wait). p2 visited only "/": at the deadline, nothing (no else).
+    let plan = plan(
+        r#"journey J {
+           start on Cart
+           wait 2h
+           if Visit where page == "/pay" within 1d {
+             send Mail to profile.email
+           }
+         }"#,
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p2","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-02T10:30:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T10:40:00Z","profile":"p1","type":"Visit","data":{"page":"/pay"}}
+        {"ts":"2026-11-02T10:50:00Z","profile":"p2","type":"Visit","data":{"page":"/"}}
+        "#,
+    );
+    let out = run_with(&plan, &profiles(&["p1", "p2"]), &events, until("2026-11-04T00:00:00Z"));
+    assert_eq!(sends(&out), ["11-02 12:00 p1 Mail"]);
+}
+
+#[test]
+fn last_touch_credits_the_last_delivered_message_when_a_later_send_of_it_bounced() {
+    // J sends Mail (node 0), waits 1d, sends Mail again (node 2). The second
+    // Mail bounces; the order at 11-03 12:00 goes to the last message delivered
+    // before it: the first Mail, node 0 (the latest send alone would credit
+    // no step).
+    let plan = plan(
+        "journey J {
+           start on Cart
+           send Mail to profile.email
+           wait 1d
+           send Mail to profile.email
+           wait 1d
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-03T10:30:00Z","profile":"p1","type":"email.bounced","content":"Mail"}
+        {"ts":"2026-11-03T12:00:00Z","profile":"p1","type":"Buy","data":{"revenue":40}}
+        "#,
+    );
+    let out = run(&plan, &profiles(&["p1"]), &events);
+    let j = journey(&out, "J");
+    assert_eq!((j.metrics.all.orders, j.metrics.all.revenue), (1, 40.0));
+    let by_step: Vec<(u32, u64, u64)> =
+        j.steps.iter().filter_map(|s| s.metrics.as_ref().map(|m| (s.node, m.orders, m.bounces))).collect();
+    assert_eq!(by_step, [(0, 1, 0), (2, 0, 1)]);
+}
+
+#[test]
+fn durations_too_long_for_the_clock_saturate_instead_of_wrapping() {
+    // A hand-made plan with `within` of u64::MAX seconds: read as a signed
+    // number it is -1 s, which sent the SMS one second before the email. It
+    // saturates: the deadline is never reached, nothing more is sent.
+    let mut plan = plan(
+        "journey J {
+           start on Cart
+           send Mail to profile.email
+           if not opened Mail within 1d {
+             send Text to profile.phone
+           }
+         }",
+    );
+    for node in &mut plan.journeys[0].nodes {
+        if let journey_plan::Action::Await { within, .. } = &mut node.action {
+            *within = u64::MAX;
+        }
+    }
+    plan.journeys[0].attribution = u64::MAX;
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":1}}
+        {"ts":"2026-11-30T10:00:00Z","profile":"p1","type":"Buy","data":{"revenue":5}}
+        "#,
+    );
+    let out = run(&plan, &profiles(&["p1"]), &events);
+    assert_eq!(sends(&out), ["11-02 10:00 p1 Mail"]);
+    let j = journey(&out, "J");
+    assert_eq!((j.active, j.metrics.all.orders), (1, 1));
 }

@@ -143,7 +143,7 @@ impl Timestamp {
 
     /// This instant plus `seconds` seconds (saturating).
     pub fn plus_seconds(self, seconds: u64) -> Timestamp {
-        Timestamp(self.0.saturating_add((seconds as i64).saturating_mul(1000)))
+        Timestamp(self.0.saturating_add(millis(seconds)))
     }
 
     /// Milliseconds from `earlier` to `self` (negative when `earlier` is later).
@@ -172,6 +172,12 @@ impl fmt::Display for Timestamp {
         }
         f.write_str("Z")
     }
+}
+
+/// `seconds` in milliseconds, saturating at `i64::MAX` (a duration never wraps
+/// into a negative one).
+pub fn millis(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX).saturating_mul(1000)
 }
 
 /// The units of a duration, largest first, with their length in seconds.
@@ -237,6 +243,15 @@ pub fn format_duration(seconds: u64) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn durations_saturate_instead_of_wrapping() {
+        assert_eq!(millis(3), 3_000);
+        // u64::MAX seconds read as i64 is -1: it must not become a second in the past.
+        assert_eq!(millis(u64::MAX), i64::MAX);
+        assert_eq!(millis(i64::MAX as u64 / 1000 + 1), i64::MAX);
+        assert_eq!(Timestamp(1_000).plus_seconds(u64::MAX), Timestamp(i64::MAX));
+    }
 
     #[test]
     fn parses_rfc3339() {
