@@ -7,10 +7,12 @@
 //! validates it, so that a hand-edited or corrupt plan gets a clear error.
 //! The JSON Schema of the format is `schema/journey-plan.schema.json` (see [`json_schema`]).
 
+mod integrity;
 mod lower;
 mod model;
 mod validate;
 
+pub use integrity::plan_hash;
 pub use lower::{lower, walk};
 pub use model::*;
 pub use validate::PlanError;
@@ -23,9 +25,18 @@ impl Plan {
         text
     }
 
-    /// Reads and validates a plan. `origin` names the file in error messages.
+    /// Reads and validates a plan, including each journey's `plan_hash`: a plan
+    /// edited after `journey build` wrote it is refused. `origin` names the file
+    /// in error messages.
     pub fn from_json(origin: &str, text: &str) -> Result<Plan, PlanError> {
-        validate::load(origin, text)
+        validate::load(origin, text, validate::Integrity::Checked)
+    }
+
+    /// Reads and validates a plan like [`Plan::from_json`] but accepts a journey
+    /// whose `plan_hash` is missing or does not match: for the plan that
+    /// `journey build` is about to replace, of which it reads only the versions.
+    pub fn from_json_to_replace(origin: &str, text: &str) -> Result<Plan, PlanError> {
+        validate::load(origin, text, validate::Integrity::Ignored)
     }
 
     /// The journey named `name`.
