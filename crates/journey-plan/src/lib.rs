@@ -4,7 +4,9 @@
 //! holding every journey of a project as a flat graph of numbered nodes, with
 //! the profile schema, triggers, segments and messages they need. [`lower()`]
 //! builds it from the checker's typed IR; [`Plan::from_json`] reads one back and
-//! validates it, so that a hand-edited or corrupt plan gets a clear error.
+//! validates it, so that a hand-edited or corrupt plan gets a clear error. Each
+//! journey carries a [`plan_hash`] of its lowered content (RFC 8785 canonical
+//! JSON, SHA-256), so a plan edited after `journey build` wrote it is refused.
 //! The JSON Schema of the format is `schema/journey-plan.schema.json` (see [`json_schema`]).
 
 mod integrity;
