@@ -51,7 +51,7 @@ pub(crate) fn load(origin: &str, text: &str, integrity: Integrity) -> Result<Pla
     let plan: Plan = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let mut path = e.path().to_string();
         // Inside a node's `action` (tagged by `kind`) the reader loses the field:
-        // a wait's only number is `seconds`, an await's `within` or its targets.
+        // a wait's only u64 is `seconds`, an await's is `within`.
         if path.ends_with(".action") && e.inner().to_string().contains(", expected u64") {
             let kind = action_kind(&value, &path);
             match kind.as_deref() {
@@ -309,6 +309,16 @@ fn check(plan: &Plan) -> Vec<String> {
 
 fn check_journey(plan: &Plan, journey: &JourneyPlan, at: &str, problems: &mut Vec<String>) {
     let before = problems.len();
+    let is_sha256 = |hash: &str| {
+        hash.strip_prefix("sha256:")
+            .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    };
+    if !is_sha256(&journey.source_hash) {
+        problems.push(format!(
+            "{at}.source_hash: `{}` is not `sha256:` followed by 64 lowercase hex digits",
+            journey.source_hash
+        ));
+    }
     if journey.version == 0 {
         problems.push(format!("{at}.version: versions start at 1"));
     }

@@ -125,6 +125,13 @@ fn corrupt_plans_get_clear_errors() {
         structural_problems("\"content\": \"InitialReminder\"", "\"content\": \"Nope\"")
     );
     insta::assert_snapshot!("loop", structural_problems("\"next\": 1", "\"next\": 0"));
+    let source_hash = example_plan("abandoned-cart").journeys[0].source_hash.clone();
+    assert_eq!(
+        structural_problems(&source_hash, "sha256:0"),
+        "plan.json is not a valid plan:\n  - journeys[0] (`AbandonedCartRecovery`).source_hash: `sha256:0` is not \
+         `sha256:` followed by 64 lowercase hex digits\nrebuild it with `journey build`; plans are not meant to be \
+         edited by hand"
+    );
     insta::assert_snapshot!(
         "wrong_type",
         problems(&good.replacen("\"attribution\": 259200", "\"attribution\": \"3d\"", 1))
