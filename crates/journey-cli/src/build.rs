@@ -60,17 +60,24 @@ pub fn publish(
     Ok(journey_plan::lower(&analysis.program, &project.sources, previous))
 }
 
-/// Reads a plan file, validating it.
+/// Reads a plan file, validating it (with its `plan_hash`).
 pub fn read_plan(path: &Path) -> Result<Plan, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("`{}` cannot be read: {e}", path.display()))?;
     Plan::from_json(&path.display().to_string(), &text).map_err(|e| e.to_string())
+}
+
+/// Reads the plan `journey build` is about to replace, for its versions: its
+/// `plan_hash` may be missing (an older build) or not match (a hand edit).
+fn read_previous_plan(path: &Path) -> Result<Plan, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("`{}` cannot be read: {e}", path.display()))?;
+    Plan::from_json_to_replace(&path.display().to_string(), &text).map_err(|e| e.to_string())
 }
 
 /// Runs `journey build`.
 pub fn run(args: BuildArgs, color: ColorChoice) -> Outcome {
     let to_stdout = args.output.as_os_str() == "-";
     let previous = if !to_stdout && args.output.exists() {
-        match read_plan(&args.output) {
+        match read_previous_plan(&args.output) {
             Ok(plan) => Some(plan),
             Err(message) => {
                 usage_error(format!(

@@ -200,6 +200,50 @@ fn a_corrupt_plan_exits_1_with_a_clear_message_and_writes_nothing() {
 }
 
 #[test]
+fn a_plan_edited_after_it_was_built_exits_1_naming_the_journey() {
+    let dir = scratch("edited");
+    let plan = dir.join("plan.json");
+    let build = journey(&["build", "examples/abandoned-cart", "-o", path(&plan)]);
+    assert_eq!(build.status.code(), Some(0), "{}", stderr(&build));
+    let good = read(&plan);
+
+    // `wait 1d` made `wait 1h`: the structure is sound and the source hash the same.
+    let edited = dir.join("edited.json");
+    let text = good.replacen("\"seconds\": 86400", "\"seconds\": 3600", 1);
+    assert_ne!(text, good, "the plan has a `wait 1d` to edit");
+    std::fs::write(&edited, text).expect("writable");
+    let out = run_example(path(&edited), "abandoned-cart", &dir.join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("edited.json is not a valid plan"), "{err}");
+    assert!(
+        err.contains(
+            "journeys[0] (`AbandonedCartRecovery`): this plan was edited after it was built: \
+             rebuild it with `journey build`"
+        ),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing is written");
+
+    // Without `plan_hash` (a plan built before it existed): refused with the same advice.
+    let older = dir.join("older.json");
+    let text: String = good.lines().filter(|l| !l.contains("\"plan_hash\"")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&older, &text).expect("writable");
+    let out = run_example(path(&older), "abandoned-cart", &dir.join("out"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("(`AbandonedCartRecovery`).plan_hash: missing"), "{err}");
+    assert!(err.contains("rebuild it with `journey build`"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing is written");
+
+    // `journey build` over that older plan reads its versions and writes a sealed plan.
+    let rebuild = journey(&["build", "examples/abandoned-cart", "-o", path(&older)]);
+    assert_eq!(rebuild.status.code(), Some(0), "{}", stderr(&rebuild));
+    assert_eq!(read(&older), good, "same source, same bytes");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_plan_that_is_neither_plan_nor_project_and_an_out_that_is_a_file_are_usage_errors() {
     let dir = scratch("neither");
     let notes = dir.join("notes.txt");

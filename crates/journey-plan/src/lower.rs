@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use smol_str::SmolStr;
 
 use crate::model::*;
+use crate::validate::Uses;
 
 /// Lowers a project checked without errors to its plan. `previous` is the plan
 /// built before, if any: a journey whose source is unchanged keeps its version,
@@ -41,14 +42,29 @@ pub fn lower(program: &ir::Program, sources: &SourceMap, previous: Option<&Plan>
         })
         .collect();
     let contents = program.contents.iter().map(|c| (c.name.to_string(), lowering.content(c))).collect();
-    let profile_json = serde_json::to_string(&profile).unwrap_or_default();
-    let mut journeys: Vec<JourneyPlan> =
-        program.journeys.iter().filter_map(|j| lowering.journey(j, sources, &profile_json)).collect();
-    journeys.sort_by(|a, b| a.name.cmp(&b.name));
-    for journey in &mut journeys {
+    let mut journeys: Vec<(&ir::JourneyDef, JourneyPlan)> =
+        program.journeys.iter().filter_map(|j| Some((j, lowering.journey(j, sources)?))).collect();
+    journeys.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    let (definitions, journeys): (Vec<_>, Vec<_>) = journeys.into_iter().unzip();
+    let mut plan = Plan { format: PLAN_FORMAT.to_owned(), profile, triggers, segments, contents, journeys };
+    // The lists of what each journey uses, read from its lowered form (as the
+    // loader does), then the hashes that cover them.
+    let profile_json = serde_json::to_string(&plan.profile).unwrap_or_default();
+    for (i, definition) in definitions.into_iter().enumerate() {
+        let used = crate::validate::uses(&plan, &plan.journeys[i]);
+        let list = |names: &BTreeSet<&str>| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let (contents, triggers, segments) = (list(&used.contents), list(&used.triggers), list(&used.segments));
+        let source_hash = lowering.source_hash(definition, sources, &used, &profile_json);
+        let journey = &mut plan.journeys[i];
+        (journey.contents, journey.triggers, journey.segments) = (contents, triggers, segments);
+        journey.source_hash = source_hash;
         journey.version = next_version(journey, previous);
     }
-    Plan { format: PLAN_FORMAT.to_owned(), profile, triggers, segments, contents, journeys }
+    let hashes: Vec<String> = plan.journeys.iter().map(|j| crate::plan_hash(&plan, j)).collect();
+    for (journey, hash) in plan.journeys.iter_mut().zip(hashes) {
+        journey.plan_hash = hash;
+    }
+    plan
 }
 
 /// The version of `journey`: the previous one when its source is unchanged, else one more.
@@ -121,14 +137,6 @@ fn strings(path: &[SmolStr]) -> Vec<String> {
 
 struct Lowering<'a> {
     program: &'a ir::Program,
-}
-
-/// The names a journey uses, collected while lowering it.
-#[derive(Default)]
-struct Uses {
-    triggers: BTreeSet<String>,
-    contents: BTreeSet<String>,
-    segments: BTreeSet<String>,
 }
 
 impl Lowering<'_> {
@@ -219,29 +227,25 @@ impl Lowering<'_> {
         AttrRef { root, path: strings(&attr.path) }
     }
 
-    fn trigger_match(&self, trigger: ir::TriggerId, condition: &Option<ir::Expr>, uses: &mut Uses) -> TriggerMatch {
-        let name = self.trigger_name(trigger);
-        uses.triggers.insert(name.clone());
-        TriggerMatch { trigger: name, condition: condition.as_ref().map(|c| self.expr(c)) }
+    fn trigger_match(&self, trigger: ir::TriggerId, condition: &Option<ir::Expr>) -> TriggerMatch {
+        TriggerMatch { trigger: self.trigger_name(trigger), condition: condition.as_ref().map(|c| self.expr(c)) }
     }
 
     /// Lowers one journey; `None` for a journey with an unresolved start (a project with errors).
-    fn journey(&self, journey: &ir::JourneyDef, sources: &SourceMap, profile_json: &str) -> Option<JourneyPlan> {
-        let mut uses = Uses::default();
+    /// Its lists of contents, triggers and segments and its hashes are filled in by [`lower`].
+    fn journey(&self, journey: &ir::JourneyDef, sources: &SourceMap) -> Option<JourneyPlan> {
         let start = match journey.start.as_ref()? {
             ir::Start::Trigger { trigger, condition, .. } => {
-                StartPlan::Trigger(self.trigger_match((*trigger)?, condition, &mut uses))
+                StartPlan::Trigger(self.trigger_match((*trigger)?, condition))
             }
             ir::Start::Segment { segment, every, .. } => {
-                let name = self.segment_name((*segment)?);
-                uses.segments.insert(name.clone());
-                StartPlan::Segment { segment: name, every: *every }
+                StartPlan::Segment { segment: self.segment_name((*segment)?), every: *every }
             }
         };
         let goal = journey.goal.as_ref().and_then(|g| {
             let measure = match g.measure.as_ref()? {
                 ir::GoalMeasure::Trigger { trigger, condition } => {
-                    GoalMeasure::Trigger(self.trigger_match((*trigger)?, condition, &mut uses))
+                    GoalMeasure::Trigger(self.trigger_match((*trigger)?, condition))
                 }
                 ir::GoalMeasure::Notify { clicked } => {
                     GoalMeasure::Notify(if *clicked { Engagement::Clicked } else { Engagement::Opened })
@@ -261,22 +265,10 @@ impl Lowering<'_> {
             };
             Some(GoalPlan { kind, measure, target })
         });
-        let exit_on = journey
-            .exits
-            .iter()
-            .filter_map(|e| Some(self.trigger_match(e.trigger?, &e.condition, &mut uses)))
-            .collect();
-        let names = |ids: &[ir::SegmentId], uses: &mut Uses| -> Vec<String> {
-            ids.iter()
-                .map(|s| {
-                    let name = self.segment_name(*s);
-                    uses.segments.insert(name.clone());
-                    name
-                })
-                .collect()
-        };
-        let exclude = names(&journey.exclude, &mut uses);
-        let suppress = names(&journey.suppress, &mut uses);
+        let exit_on = journey.exits.iter().filter_map(|e| Some(self.trigger_match(e.trigger?, &e.condition))).collect();
+        let names = |ids: &[ir::SegmentId]| -> Vec<String> { ids.iter().map(|s| self.segment_name(*s)).collect() };
+        let exclude = names(&journey.exclude);
+        let suppress = names(&journey.suppress);
         let reentry = match journey.reentry {
             ir::Reentry::Always => Reentry::Always,
             ir::Reentry::Never => Reentry::Never,
@@ -284,14 +276,16 @@ impl Lowering<'_> {
         };
         let file = sources.get(journey.decl.file);
         let steps = journey.all_steps();
-        let mut graph = Graph { lowering: self, file, nodes: vec![None; steps.len()], uses };
+        let mut graph = Graph { lowering: self, file, nodes: vec![None; steps.len()] };
         let entry = graph.block(&journey.steps, None, None);
-        let Graph { nodes, mut uses, .. } = graph;
+        let Graph { nodes, .. } = graph;
         let nodes: Vec<Node> = nodes.into_iter().map(|n| n.unwrap_or_else(unreachable_node)).collect();
-        let mut plan = JourneyPlan {
+        let (entry, nodes) = reachable_only(entry, nodes);
+        Some(JourneyPlan {
             name: journey.name.to_string(),
             version: 1,
             source_hash: String::new(),
+            plan_hash: String::new(),
             start,
             goal,
             exit_on,
@@ -305,55 +299,7 @@ impl Lowering<'_> {
             contents: Vec::new(),
             triggers: Vec::new(),
             segments: Vec::new(),
-        };
-        self.expression_uses(&plan, &mut uses);
-        plan.source_hash = self.source_hash(journey, sources, &uses, profile_json);
-        plan.contents = uses.contents.into_iter().collect();
-        plan.triggers = uses.triggers.into_iter().collect();
-        plan.segments = uses.segments.into_iter().collect();
-        Some(plan)
-    }
-
-    /// Adds the triggers and segments that the journey's expressions read, and
-    /// those that the rules of its segments read, to `uses`.
-    fn expression_uses(&self, plan: &JourneyPlan, uses: &mut Uses) {
-        let mut pending: Vec<Expr> = Vec::new();
-        let conditions = |m: &TriggerMatch| m.condition.clone();
-        if let StartPlan::Trigger(m) = &plan.start {
-            pending.extend(conditions(m));
-        }
-        if let Some(GoalPlan { measure: GoalMeasure::Trigger(m), .. }) = &plan.goal {
-            pending.extend(conditions(m));
-        }
-        pending.extend(plan.exit_on.iter().filter_map(conditions));
-        for node in &plan.nodes {
-            match &node.action {
-                Action::Branch { arms, .. } => pending.extend(arms.iter().map(|a| a.when.clone())),
-                Action::Await { event: AwaitedEvent::Trigger(m), .. } => pending.extend(conditions(m)),
-                _ => {}
-            }
-        }
-        let mut expanded = BTreeSet::new();
-        let mut segments: Vec<String> = uses.segments.iter().cloned().collect();
-        loop {
-            while let Some(segment) = segments.pop() {
-                uses.segments.insert(segment.clone());
-                if expanded.insert(segment.clone())
-                    && let Some(ir::SegmentRule::Where(rule)) =
-                        self.program.segment_named(&segment).map(|id| &self.program.segment(id).rule)
-                {
-                    pending.push(self.expr(rule));
-                }
-            }
-            let Some(expr) = pending.pop() else { break };
-            walk(&expr, &mut |e| match e {
-                Expr::InSegment(s) => segments.push(s.clone()),
-                Expr::Count { trigger, .. } | Expr::Sum { trigger, .. } | Expr::DaysSince { trigger, .. } => {
-                    uses.triggers.insert(trigger.clone());
-                }
-                _ => {}
-            });
-        }
+        })
     }
 
     /// `sha256:` and the hash of the texts of the journey and of every declaration it uses.
@@ -392,8 +338,32 @@ fn unreachable_node() -> Node {
     Node { step: "exit".to_owned(), line: 0, stage: None, action: Action::Exit }
 }
 
+/// The nodes reachable from `entry`, in their order, renumbered to close up the
+/// gaps. Steps the checker reports as never reached (after an `exit`) are left
+/// out of the plan, as a compiler leaves out dead code.
+fn reachable_only(entry: Option<u32>, mut nodes: Vec<Node>) -> (Option<u32>, Vec<Node>) {
+    let reached = crate::validate::reached(entry, &nodes);
+    if reached.iter().all(|r| *r) {
+        return (entry, nodes);
+    }
+    let mut number = vec![None; nodes.len()];
+    let mut count = 0u32;
+    for (n, kept) in reached.iter().enumerate() {
+        if *kept {
+            number[n] = Some(count);
+            count += 1;
+        }
+    }
+    let renumber = |target: &mut Option<u32>| *target = target.and_then(|t| number[t as usize]);
+    for node in &mut nodes {
+        node.action.targets_mut().into_iter().for_each(renumber);
+    }
+    let kept = nodes.into_iter().zip(reached).filter_map(|(node, kept)| kept.then_some(node)).collect();
+    (entry.and_then(|e| number[e as usize]), kept)
+}
+
 /// Calls `f` on `expr` and every expression inside it.
-pub fn walk(expr: &Expr, f: &mut impl FnMut(&Expr)) {
+pub fn walk<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
     f(expr);
     match expr {
         Expr::Not(e) | Expr::Neg(e) => walk(e, f),
@@ -415,7 +385,6 @@ struct Graph<'a> {
     lowering: &'a Lowering<'a>,
     file: &'a journey_diagnostics::SourceFile,
     nodes: Vec<Option<Node>>,
-    uses: Uses,
 }
 
 impl Graph<'_> {
@@ -466,7 +435,6 @@ impl Graph<'_> {
         let action = match &step.kind {
             ir::StepKind::Send { content, to } => {
                 let name = content.map(|c| self.lowering.program.content(c).name.to_string()).unwrap_or_default();
-                self.uses.contents.insert(name.clone());
                 label = format!("send {name}");
                 Action::Send { content: name, to: to.as_ref().map(|t| strings(&t.path)), next }
             }
@@ -550,9 +518,7 @@ impl Graph<'_> {
                             AwaitedEvent::Message { interaction: interaction(*i), content: name }
                         }
                         ir::Event::Trigger { trigger, condition } => match trigger {
-                            Some(t) => {
-                                AwaitedEvent::Trigger(self.lowering.trigger_match(*t, condition, &mut self.uses))
-                            }
+                            Some(t) => AwaitedEvent::Trigger(self.lowering.trigger_match(*t, condition)),
                             None => AwaitedEvent::Trigger(TriggerMatch { trigger: String::new(), condition: None }),
                         },
                     };

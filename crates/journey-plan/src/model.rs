@@ -11,11 +11,30 @@ use serde::{Deserialize, Serialize};
 /// The format tag of this version of the plan document.
 pub const PLAN_FORMAT: &str = "journey-plan/1";
 
+/// The longest duration a plan holds, in seconds: 10 years of 365 days
+/// (`runtime.md` §10). Every duration of a plan is at most this.
+pub const MAX_DURATION_SECONDS: u64 = 315_360_000;
+
+/// Leaves out the `default` of a field that the loader reads when missing only
+/// to refuse it with a clear message.
+fn without_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
+}
+
+/// Marks `plan_hash` required: the loader reads a journey without one only to
+/// refuse it with a clear message.
+fn plan_hash_required(schema: &mut schemars::Schema) {
+    if let Some(serde_json::Value::Array(required)) = schema.get_mut("required") {
+        required.insert(3, "plan_hash".into());
+    }
+}
+
 /// A plan: every journey of a project, with everything needed to run them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     /// Always `journey-plan/1`.
+    #[schemars(extend("const" = "journey-plan/1"))]
     pub format: String,
     /// The profile schema: the attributes of a profile.
     pub profile: BTreeMap<String, AttrType>,
@@ -154,13 +173,22 @@ pub struct Placeholder {
 /// A journey, ready to run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = plan_hash_required)]
 pub struct JourneyPlan {
     /// Its name.
     pub name: String,
     /// Its version: 1, then one more each time its source changes.
+    #[schemars(range(min = 1))]
     pub version: u32,
     /// `sha256:` and the hash of the source of the journey and of every declaration it uses.
+    #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
     pub source_hash: String,
+    /// `sha256:` and the hash of the journey as lowered, with the definitions it
+    /// uses (see `docs/runtime.md`, "Plan integrity"): a plan edited after it was
+    /// built does not match it. Read as empty when missing, which the loader refuses.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"), transform = without_default)]
+    pub plan_hash: String,
     /// How profiles enter.
     pub start: StartPlan,
     /// The business goal.
@@ -173,6 +201,7 @@ pub struct JourneyPlan {
     /// Segments whose new members leave at once.
     pub suppress: Vec<String>,
     /// The attribution window after leaving, in seconds.
+    #[schemars(range(min = 1, max = 315_360_000))]
     pub attribution: u64,
     /// The re-entry rule.
     pub reentry: Reentry,
@@ -181,6 +210,8 @@ pub struct JourneyPlan {
     #[serde(default)]
     pub transactional: bool,
     /// The first node (`null` for a journey without steps).
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schemars(required, extend("type" = ["integer", "null"]))]
     pub entry: Option<u32>,
     /// The steps, as a flat graph: node `i` is at index `i`.
     pub nodes: Vec<Node>,
@@ -204,6 +235,7 @@ pub enum StartPlan {
         segment: String,
         /// The repeat period, in seconds.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1, max = 315_360_000))]
         every: Option<u64>,
     },
 }
@@ -276,9 +308,9 @@ pub enum Engagement {
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum Target {
     /// A number of unique profiles.
-    Count(u64),
+    Count(#[schemars(range(min = 1))] u64),
     /// A percentage of the unique profiles that entered, in (0, 100].
-    Percent(f64),
+    Percent(#[schemars(extend("exclusiveMinimum" = 0, "maximum" = 100))] f64),
 }
 
 /// The re-entry rule.
@@ -290,7 +322,7 @@ pub enum Reentry {
     /// Once.
     Never,
     /// This many seconds after the previous entry.
-    After(u64),
+    After(#[schemars(range(min = 1, max = 315_360_000))] u64),
 }
 
 /// A step of the flat graph. `next: null` means the profile has finished its steps.
@@ -320,13 +352,18 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<Vec<String>>,
         /// The next node.
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schemars(required, extend("type" = ["integer", "null"]))]
         next: Option<u32>,
     },
     /// Wait, then go on.
     Wait {
         /// How long, in seconds.
+        #[schemars(range(min = 1, max = 315_360_000))]
         seconds: u64,
         /// The next node.
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schemars(required, extend("type" = ["integer", "null"]))]
         next: Option<u32>,
     },
     /// Wait up to `within` seconds for an event.
@@ -334,10 +371,15 @@ pub enum Action {
         /// The awaited event.
         event: AwaitedEvent,
         /// The deadline, in seconds after the step is reached.
+        #[schemars(range(min = 1, max = 315_360_000))]
         within: u64,
         /// Where to go when the event happens in time.
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schemars(required, extend("type" = ["integer", "null"]))]
         on_event: Option<u32>,
         /// Where to go at the deadline.
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schemars(required, extend("type" = ["integer", "null"]))]
         on_timeout: Option<u32>,
     },
     /// Take the first arm whose condition holds, else `otherwise`.
@@ -345,6 +387,8 @@ pub enum Action {
         /// The arms, in order.
         arms: Vec<Arm>,
         /// Where to go when no arm holds.
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schemars(required, extend("type" = ["integer", "null"]))]
         otherwise: Option<u32>,
     },
     /// A random split, deterministic per profile.
@@ -357,10 +401,36 @@ pub enum Action {
         /// The stage.
         name: String,
         /// The next node.
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schemars(required, extend("type" = ["integer", "null"]))]
         next: Option<u32>,
     },
     /// Leave the journey (`explicit`).
     Exit,
+}
+
+impl Action {
+    /// Where the action can go next, in order (`None`: the steps are finished).
+    pub fn targets(&self) -> Vec<Option<u32>> {
+        match self {
+            Action::Send { next, .. } | Action::Wait { next, .. } | Action::Stage { next, .. } => vec![*next],
+            Action::Await { on_event, on_timeout, .. } => vec![*on_event, *on_timeout],
+            Action::Branch { arms, otherwise } => arms.iter().map(|a| a.next).chain([*otherwise]).collect(),
+            Action::Split { arms } => arms.iter().map(|a| a.next).collect(),
+            Action::Exit => vec![],
+        }
+    }
+
+    /// The places [`Action::targets`] reads, to change them.
+    pub fn targets_mut(&mut self) -> Vec<&mut Option<u32>> {
+        match self {
+            Action::Send { next, .. } | Action::Wait { next, .. } | Action::Stage { next, .. } => vec![next],
+            Action::Await { on_event, on_timeout, .. } => vec![on_event, on_timeout],
+            Action::Branch { arms, otherwise } => arms.iter_mut().map(|a| &mut a.next).chain([otherwise]).collect(),
+            Action::Split { arms } => arms.iter_mut().map(|a| &mut a.next).collect(),
+            Action::Exit => vec![],
+        }
+    }
 }
 
 /// An event awaited by an `if ... within` step.
@@ -399,6 +469,8 @@ pub struct Arm {
     /// The condition.
     pub when: Expr,
     /// Where to go when it holds.
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schemars(required, extend("type" = ["integer", "null"]))]
     pub next: Option<u32>,
 }
 
@@ -408,9 +480,12 @@ pub struct Arm {
 pub struct SplitArm {
     /// Its label.
     pub label: String,
-    /// Its share, in percent.
+    /// Its share, in percent, in (0, 100].
+    #[schemars(extend("exclusiveMinimum" = 0, "maximum" = 100))]
     pub share: f64,
     /// Where it goes.
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schemars(required, extend("type" = ["integer", "null"]))]
     pub next: Option<u32>,
 }
 
@@ -522,6 +597,7 @@ pub enum Expr {
         #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
         condition: Option<Box<Expr>>,
         /// The window, in seconds.
+        #[schemars(range(max = 315_360_000))]
         within: u64,
     },
     /// The sum of an attribute of a trigger's events in the last `within` seconds.
@@ -534,6 +610,7 @@ pub enum Expr {
         #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
         condition: Option<Box<Expr>>,
         /// The window, in seconds.
+        #[schemars(range(max = 315_360_000))]
         within: u64,
     },
     /// Days since the latest event of a trigger.

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use journey_check::{Mode, Project, check, discover};
-use journey_plan::{Plan, json_schema, lower};
+use journey_plan::{MAX_DURATION_SECONDS, Plan, json_schema, lower, plan_hash};
+use sha2::{Digest, Sha256};
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -58,8 +59,11 @@ fn every_example_plan_reads_back_identically_and_is_deterministic() {
 #[test]
 fn the_abandoned_cart_plan_is_the_expected_graph() {
     let plan = example_plan("abandoned-cart");
-    // The hash follows every byte of the source (comments, layout): it is tested apart.
-    insta::assert_snapshot!(plan.to_json().replace(&plan.journeys[0].source_hash, "sha256:[hash]"));
+    // The hashes follow every byte of the source (comments, layout): they are tested apart.
+    let journey = &plan.journeys[0];
+    insta::assert_snapshot!(
+        plan.to_json().replace(&journey.source_hash, "sha256:[hash]").replace(&journey.plan_hash, "sha256:[plan hash]")
+    );
 }
 
 #[test]
@@ -84,6 +88,28 @@ fn problems(text: &str) -> String {
     }
 }
 
+/// `text` with `old` replaced once by `new`, which must be there.
+fn edited(text: &str, old: &str, new: &str) -> String {
+    assert!(text.contains(old), "the plan has {old}");
+    text.replacen(old, new, 1)
+}
+
+/// The plan `text` with each journey's `plan_hash` recomputed, as a tool that
+/// writes plans itself would: what is left to refuse is the structure.
+fn resealed(text: &str) -> String {
+    let mut plan: Plan = serde_json::from_str(text).expect("the edit keeps the plan's shape");
+    let hashes: Vec<String> = plan.journeys.iter().map(|j| plan_hash(&plan, j)).collect();
+    for (journey, hash) in plan.journeys.iter_mut().zip(hashes) {
+        journey.plan_hash = hash;
+    }
+    plan.to_json()
+}
+
+/// The problems of the abandoned-cart plan with `old` replaced once by `new`, resealed.
+fn structural_problems(old: &str, new: &str) -> String {
+    problems(&resealed(&edited(&example_plan("abandoned-cart").to_json(), old, new)))
+}
+
 #[test]
 fn corrupt_plans_get_clear_errors() {
     let good = example_plan("abandoned-cart").to_json();
@@ -93,12 +119,19 @@ fn corrupt_plans_get_clear_errors() {
         "unknown_field",
         problems(&good.replacen("\"version\": 1", "\"version\": 1, \"colour\": 2", 1))
     );
-    insta::assert_snapshot!("dangling_node", problems(&good.replacen("\"next\": 1", "\"next\": 42", 1)));
+    insta::assert_snapshot!("dangling_node", structural_problems("\"next\": 1", "\"next\": 42"));
     insta::assert_snapshot!(
         "unknown_content",
-        problems(&good.replacen("\"content\": \"InitialReminder\"", "\"content\": \"Nope\"", 1))
+        structural_problems("\"content\": \"InitialReminder\"", "\"content\": \"Nope\"")
     );
-    insta::assert_snapshot!("loop", problems(&good.replacen("\"next\": 1", "\"next\": 0", 1)));
+    insta::assert_snapshot!("loop", structural_problems("\"next\": 1", "\"next\": 0"));
+    let source_hash = example_plan("abandoned-cart").journeys[0].source_hash.clone();
+    assert_eq!(
+        structural_problems(&source_hash, "sha256:0"),
+        "plan.json is not a valid plan:\n  - journeys[0] (`AbandonedCartRecovery`).source_hash: `sha256:0` is not \
+         `sha256:` followed by 64 lowercase hex digits\nrebuild it with `journey build`; plans are not meant to be \
+         edited by hand"
+    );
     insta::assert_snapshot!(
         "wrong_type",
         problems(&good.replacen("\"attribution\": 259200", "\"attribution\": \"3d\"", 1))
@@ -187,4 +220,238 @@ fn step_names_do_not_depend_on_the_layout() {
     ] {
         assert!(names.iter().any(|n| n == expected), "{expected:?} in {names:?}");
     }
+}
+
+#[test]
+fn a_plan_edited_after_it_was_built_is_refused_naming_the_journey() {
+    let good = example_plan("abandoned-cart").to_json();
+    assert_eq!(problems(&good), "accepted");
+    // `wait 1d` made `wait 1h`, and a template reworded: the source hash is the
+    // same, the structure is sound, but the content is not what was built.
+    let refusal = "  - journeys[0] (`AbandonedCartRecovery`): this plan was edited after it was built: \
+                   rebuild it with `journey build`\n";
+    let wait = edited(&good, "\"seconds\": 86400", "\"seconds\": 3600");
+    assert!(problems(&wait).contains(refusal), "{}", problems(&wait));
+    let template = edited(&good, "You left something in your cart", "You left nothing");
+    assert!(problems(&template).contains(refusal), "{}", problems(&template));
+    // A profile schema or trigger definition changed is caught too.
+    let trigger = edited(&good, "\"order_id\": \"text\"", "\"order_id\": \"int\"");
+    assert!(problems(&trigger).contains(refusal), "{}", problems(&trigger));
+    // Resealed, the same edit is accepted: the hash is what refused it.
+    assert_eq!(problems(&resealed(&wait)), "accepted");
+    // Layout does not count: the same plan written compactly is accepted.
+    let compact =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&good).expect("JSON")).expect("serialisable");
+    assert_eq!(problems(&compact), "accepted");
+}
+
+#[test]
+fn a_plan_without_plan_hash_is_refused_and_build_can_still_replace_it() {
+    let good = example_plan("abandoned-cart").to_json();
+    let hash = &example_plan("abandoned-cart").journeys[0].plan_hash;
+    let older = edited(&good, &format!("\n      \"plan_hash\": \"{hash}\","), "");
+    insta::assert_snapshot!("no_plan_hash", problems(&older));
+    // `journey build` reads the plan it replaces for its versions only.
+    let previous = Plan::from_json_to_replace("plan.json", &older).expect("readable for its versions");
+    assert_eq!(previous.journeys[0].version, 1);
+    // Structural problems are still refused there.
+    let broken = edited(&older, "\"next\": 1", "\"next\": 42");
+    assert!(Plan::from_json_to_replace("plan.json", &broken).is_err());
+}
+
+#[test]
+fn plan_hash_is_the_sha256_of_the_documented_canonical_json() {
+    // Recomputed as another tool would, from docs/runtime.md: the journey without
+    // `plan_hash`, the profile schema, and the contents, segments and triggers
+    // the journey lists, as canonical JSON (sorted keys, no spaces; this plan
+    // has no fractional or large number, so serde_json's compact form is RFC 8785's).
+    let plan = plan_with("journey J { start on AbandonedCart send InitialReminder to profile.email wait 3d }");
+    let text = plan.to_json();
+    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut journey = value["journeys"][0].clone();
+    let written = journey.as_object_mut().and_then(|j| j.remove("plan_hash")).expect("a plan_hash");
+    let pick = |map: &str, list: &str| -> serde_json::Value {
+        let names = journey[list].as_array().expect("a list");
+        names.iter().map(|n| n.as_str().expect("a name")).map(|n| (n.to_owned(), value[map][n].clone())).collect()
+    };
+    let document = serde_json::json!({
+        "contents": pick("contents", "contents"),
+        "journey": journey,
+        "profile": value["profile"],
+        "segments": pick("segments", "segments"),
+        "triggers": pick("triggers", "triggers"),
+    });
+    assert_eq!(journey["contents"], serde_json::json!(["InitialReminder"]));
+    assert_eq!(journey["triggers"], serde_json::json!(["AbandonedCart"]));
+    let canonical = serde_json::to_string(&document).expect("serialisable");
+    assert!(canonical.starts_with("{\"contents\":{\"InitialReminder\":{\"channel\":\"email\""), "{canonical}");
+    let digest: String = Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(written, serde_json::json!(format!("sha256:{digest}")));
+}
+
+#[test]
+fn duplicate_keys_are_refused_with_the_key_and_its_place() {
+    let good = example_plan("abandoned-cart").to_json();
+    // A map of the plan: serde would keep the second `subject` silently.
+    let templates = edited(
+        &good,
+        "\"subject\": {\n          \"text\": \"You left something in your cart\",",
+        "\"subject\": {\"text\": \"Old subject\", \"placeholders\": []},\n        \
+         \"subject\": {\n          \"text\": \"You left something in your cart\",",
+    );
+    insta::assert_snapshot!("duplicate_key", problems(&templates));
+    // A field of an object, and a key at the top.
+    let field = edited(&good, "\"attribution\": 259200,", "\"attribution\": 259200, \"attribution\": 60,");
+    let top = edited(
+        &good,
+        "\"format\": \"journey-plan/1\",",
+        "\"format\": \"journey-plan/1\", \"format\": \"journey-plan/1\",",
+    );
+    assert!(
+        problems(&field).contains("  - journeys[0].attribution: the key `attribution` appears twice in journeys[0]"),
+        "{}",
+        problems(&field)
+    );
+    assert!(problems(&top).contains("  - format: the key `format` appears twice in the plan"), "{}", problems(&top));
+}
+
+#[test]
+fn a_removed_entry_or_target_is_named_not_taken_for_the_end() {
+    let good = example_plan("abandoned-cart").to_json();
+    // Removed: a missing field, not "no steps".
+    let removed = edited(&good, "\"entry\": 0,\n", "");
+    assert!(
+        problems(&removed).contains("  - journeys[0]: the field `entry` is missing (line "),
+        "{}",
+        problems(&removed)
+    );
+    let next = edited(&good, "\"next\": 1\n", "\"label\": 1\n");
+    assert!(problems(&next).contains("unknown field `label`"), "{}", problems(&next));
+    let next = edited(&good, ",\n            \"next\": 1\n", "\n");
+    assert!(
+        problems(&next).contains("  - journeys[0].nodes[0].action: the field `next` is missing"),
+        "{}",
+        problems(&next)
+    );
+    // Null while the journey has nodes.
+    insta::assert_snapshot!("null_entry", structural_problems("\"entry\": 0,", "\"entry\": null,"));
+}
+
+#[test]
+fn unreachable_nodes_are_refused() {
+    // Node 0 goes straight to node 2: node 1 (the `if`) is reached by nothing.
+    insta::assert_snapshot!("unreachable_node", structural_problems("\"next\": 1", "\"next\": 2"));
+}
+
+#[test]
+fn steps_after_an_exit_are_left_out_of_the_plan() {
+    // The checker warns that `send FinalNotification` is never reached; the plan
+    // leaves it out (and loads), numbering the nodes without a gap.
+    let plan = plan_with(
+        "journey J { start on AbandonedCart send InitialReminder to profile.email exit send FinalNotification }",
+    );
+    let steps: Vec<&str> = plan.journeys[0].nodes.iter().map(|n| n.step.as_str()).collect();
+    assert_eq!(steps, ["send InitialReminder", "exit"]);
+    assert_eq!(plan.journeys[0].contents, ["InitialReminder"]);
+    assert_eq!(problems(&plan.to_json()), "accepted");
+}
+
+#[test]
+fn split_shares_outside_0_to_100_are_refused() {
+    let plan = plan_with(
+        "journey J { start on AbandonedCart split { A 50% { wait 1h } B 50% { send InitialReminder to profile.email } } }",
+    )
+    .to_json();
+    let text = edited(&plan, "\"share\": 50.0", "\"share\": -50.0");
+    let text = resealed(&edited(&text, "\"share\": 50.0", "\"share\": 150.0"));
+    insta::assert_snapshot!("split_shares", problems(&text));
+}
+
+#[test]
+fn a_placeholder_that_reads_nothing_is_refused() {
+    insta::assert_snapshot!("placeholder_profile", structural_problems("\"first_name\"\n", "\"nickname\"\n"));
+    insta::assert_snapshot!("placeholder_trigger", structural_problems("\"url\"\n", "\"link\"\n"));
+}
+
+#[test]
+fn durations_over_10_years_are_refused_everywhere() {
+    let over = MAX_DURATION_SECONDS + 1;
+    let at_most = |text: &str| problems(&resealed(text));
+    let good = example_plan("abandoned-cart").to_json();
+    for (old, place) in [
+        ("\"seconds\": 86400", "journeys[0] (`AbandonedCartRecovery`).nodes[3].action.seconds"),
+        ("\"within\": 86400", "journeys[0] (`AbandonedCartRecovery`).nodes[1].action.within"),
+        ("\"attribution\": 259200", "journeys[0] (`AbandonedCartRecovery`).attribution"),
+    ] {
+        let field = old.split(':').next().expect("a field");
+        let text = at_most(&edited(&good, old, &format!("{field}: {over}")));
+        let expected = format!(
+            "  - {place}: 315360001 seconds is more than 10 years (315360000 seconds), the longest duration a plan holds\n"
+        );
+        assert!(text.contains(&expected), "{text}");
+        // At the bound exactly, it is accepted.
+        assert_eq!(at_most(&edited(&good, old, &format!("{field}: {MAX_DURATION_SECONDS}"))), "accepted");
+    }
+    let reentry = edited(&good, "\"reentry\": \"always\"", &format!("\"reentry\": {{\"after\": {over}}}"));
+    assert!(
+        at_most(&reentry).contains(
+            "  - journeys[0] (`AbandonedCartRecovery`).reentry.after: 315360001 seconds is more than 10 years"
+        ),
+        "{}",
+        at_most(&reentry)
+    );
+    let windows = plan_with(
+        "segment Buyers { where count(PurchaseCompleted within 30d) > 0 }
+         journey J {
+           start segment Buyers every 7d
+           if sum(PurchaseCompleted.revenue within 30d) > 10 { send FinalNotification }
+         }",
+    )
+    .to_json()
+    .replace("\"within\": 2592000", &format!("\"within\": {over}"))
+    .replace("\"every\": 604800", &format!("\"every\": {over}"));
+    insta::assert_snapshot!("long_windows", at_most(&windows));
+}
+
+#[test]
+fn names_used_but_not_listed_are_refused() {
+    // The hash covers the definitions a journey lists: one it uses must be listed.
+    insta::assert_snapshot!(
+        "unlisted_content",
+        structural_problems("\"contents\": [\n        \"FinalNotification\",\n", "\"contents\": [\n")
+    );
+}
+
+#[test]
+fn shape_errors_are_in_the_words_of_the_plan() {
+    let good = example_plan("abandoned-cart").to_json();
+    let cases = [
+        ("\"seconds\": 86400", "\"seconds\": -1"),
+        ("\"seconds\": 86400", "\"seconds\": 1.5"),
+        ("\"entry\": 0", "\"entry\": \"first\""),
+        ("\"version\": 1", "\"version\": true"),
+        ("\"name\": \"AbandonedCartRecovery\"", "\"name\": 7"),
+        ("\"exclude\": []", "\"exclude\": {}"),
+        ("\"age\": \"int\"", "\"age\": 3"),
+        ("\"share\"", "\"share\""),
+    ];
+    let mut report = String::new();
+    for (old, new) in cases.into_iter().filter(|(old, new)| old != new) {
+        report.push_str(&format!("{new}\n{}\n\n", problems(&edited(&good, old, new))));
+    }
+    assert!(!report.contains("u64") && !report.contains("u32") && !report.contains("struct"), "{report}");
+    insta::assert_snapshot!("plain_words", report);
+}
+
+#[test]
+fn the_schema_holds_the_loader_bounds() {
+    let schema: serde_json::Value = serde_json::from_str(&json_schema()).expect("the schema is JSON");
+    assert_eq!(schema["properties"]["format"]["const"], "journey-plan/1");
+    let journey = &schema["$defs"]["JourneyPlan"];
+    assert_eq!(journey["properties"]["attribution"]["maximum"], 315_360_000);
+    assert_eq!(journey["properties"]["attribution"]["minimum"], 1);
+    let required = journey["required"].as_array().expect("a list");
+    assert!(required.contains(&"plan_hash".into()) && required.contains(&"entry".into()), "{required:?}");
+    let share = &schema["$defs"]["SplitArm"]["properties"]["share"];
+    assert_eq!((&share["exclusiveMinimum"], &share["maximum"]), (&0.into(), &100.into()));
 }
