@@ -88,6 +88,7 @@ impl Checker {
         let mut goal_seen: Option<Span> = None;
         let mut attribution_seen: Option<Span> = None;
         let mut reentry_seen: Option<Span> = None;
+        let mut transactional_seen: Option<Span> = None;
         for setting in &journey.settings {
             let loc = Loc { file, span: setting.span };
             match &setting.kind {
@@ -163,6 +164,14 @@ impl Checker {
                             Reentry::Always
                         }
                     };
+                }
+                SettingKind::Transactional => {
+                    if let Some(first) = transactional_seen {
+                        self.duplicate_setting("transactional", setting.span, first, file);
+                        continue;
+                    }
+                    transactional_seen = Some(setting.span);
+                    def.transactional = true;
                 }
             }
         }

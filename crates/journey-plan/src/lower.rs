@@ -299,6 +299,7 @@ impl Lowering<'_> {
             suppress,
             attribution: journey.attribution,
             reentry,
+            transactional: journey.transactional,
             entry,
             nodes,
             contents: Vec::new(),

@@ -176,6 +176,9 @@ pub struct JourneyPlan {
     pub attribution: u64,
     /// The re-entry rule.
     pub reentry: Reentry,
+    /// The `transactional` setting: the journey's sends go to profiles who opted
+    /// out of their channel, and frequency caps neither limit nor count them.
+    pub transactional: bool,
     /// The first node (`null` for a journey without steps).
     pub entry: Option<u32>,
     /// The steps, as a flat graph: node `i` is at index `i`.
