@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use journey_diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use journey_syntax::ast::Ident;
+use journey_time::MAX_DURATION_SECONDS;
 use smol_str::SmolStr;
 
 use crate::Mode;
@@ -236,7 +237,7 @@ impl Checker {
         }
     }
 
-    /// Checks that a duration is positive (rule 11); returns it.
+    /// Checks that a duration is positive and at most 10 years (rule 11); returns it.
     pub fn positive(&mut self, duration: &journey_syntax::ast::DurationLit, file: FileId, what: &str) -> Option<u64> {
         match duration.seconds {
             Some(0) => {
@@ -247,8 +248,28 @@ impl Checker {
                 self.report(d);
                 None
             }
+            Some(seconds) if seconds > MAX_DURATION_SECONDS => {
+                let d = self
+                    .error(Code::DurationTooLong, format!("{what} is longer than 10 years"), file, duration.span)
+                    .with_label(too_long_label(seconds))
+                    .with_help(
+                        "durations are at most 10 years (`3650d`, 315360000 seconds): check the number and the unit",
+                    );
+                self.report(d);
+                None
+            }
             other => other,
         }
+    }
+}
+
+/// The label of a duration longer than 10 years: its length in days when it is
+/// a whole number of days.
+fn too_long_label(seconds: u64) -> String {
+    if seconds.is_multiple_of(86_400) {
+        format!("{} days, more than 3650", seconds / 86_400)
+    } else {
+        "more than 3650 days".to_owned()
     }
 }
 
