@@ -11,6 +11,7 @@ mod checker;
 mod declarations;
 mod expressions;
 mod flow;
+mod gsm;
 pub mod ir;
 mod journeys;
 mod project;
