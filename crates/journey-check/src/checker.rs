@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use journey_diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use journey_syntax::ast::Ident;
+use journey_time::MAX_DURATION_SECONDS;
 use smol_str::SmolStr;
 
 use crate::Mode;
@@ -104,6 +105,10 @@ pub(crate) struct Checker {
     pub journeys: FastMap<SmolStr, JourneyId>,
     /// Declarations referenced from somewhere (for "unused" warnings).
     pub used: FastSet<DeclRef>,
+    /// Declarations an unknown name's error points to (its did-you-mean, or the
+    /// declaration of another kind it names): not also reported unused, since
+    /// that warning would only echo the typo.
+    pub suggested: FastSet<DeclRef>,
 }
 
 impl Checker {
@@ -117,6 +122,7 @@ impl Checker {
             segments: FastMap::default(),
             journeys: FastMap::default(),
             used: FastSet::default(),
+            suggested: FastSet::default(),
         }
     }
 
@@ -152,17 +158,22 @@ impl Checker {
         self.program.uses.push(Use { loc, symbol });
     }
 
+    /// The declaration of kind `kind` named `name`.
+    pub fn declared(&self, kind: Kind, name: &str) -> Option<DeclRef> {
+        match kind {
+            Kind::Trigger => self.triggers.get(name).map(|&i| DeclRef::Trigger(i)),
+            Kind::Content => self.contents.get(name).map(|&i| DeclRef::Content(i)),
+            Kind::Segment => self.segments.get(name).map(|&i| DeclRef::Segment(i)),
+            Kind::Journey => self.journeys.get(name).map(|&i| DeclRef::Journey(i)),
+        }
+    }
+
     /// The declaration of another kind named `name`, to explain a mix-up.
-    fn other_kind(&self, name: &str, wanted: Kind) -> Option<Kind> {
-        [
-            (Kind::Trigger, self.triggers.contains_key(name)),
-            (Kind::Content, self.contents.contains_key(name)),
-            (Kind::Segment, self.segments.contains_key(name)),
-            (Kind::Journey, self.journeys.contains_key(name)),
-        ]
-        .into_iter()
-        .find(|(kind, present)| *present && *kind != wanted)
-        .map(|(kind, _)| kind)
+    fn other_kind(&self, name: &str, wanted: Kind) -> Option<(Kind, DeclRef)> {
+        [Kind::Trigger, Kind::Content, Kind::Segment, Kind::Journey]
+            .into_iter()
+            .filter(|kind| *kind != wanted)
+            .find_map(|kind| self.declared(kind, name).map(|decl| (kind, decl)))
     }
 
     /// Reports an unknown name of kind `kind`, suggesting the closest declared name.
@@ -177,10 +188,14 @@ impl Checker {
         let mut diagnostic = self
             .error(Code::UnknownName, format!("unknown {noun} `{}`", ident.text), file, ident.span)
             .with_label(format!("no {noun} is named `{}`", ident.text));
-        if let Some(other) = self.other_kind(&ident.text, kind) {
+        if let Some((other, decl)) = self.other_kind(&ident.text, kind) {
             diagnostic = diagnostic.with_help(format!("`{}` is a {}, not a {noun}", ident.text, other.noun()));
+            self.suggested.insert(decl);
         } else if let Some(best) = journey_syntax::closest(&ident.text, names.iter().copied()) {
             let best = best.to_owned();
+            if let Some(decl) = self.declared(kind, &best) {
+                self.suggested.insert(decl);
+            }
             diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_replacement(
                 format!("replace `{}` with `{best}`", ident.text),
                 ident.span,
@@ -236,7 +251,7 @@ impl Checker {
         }
     }
 
-    /// Checks that a duration is positive (rule 11); returns it.
+    /// Checks that a duration is positive and at most 10 years (rule 11); returns it.
     pub fn positive(&mut self, duration: &journey_syntax::ast::DurationLit, file: FileId, what: &str) -> Option<u64> {
         match duration.seconds {
             Some(0) => {
@@ -247,8 +262,28 @@ impl Checker {
                 self.report(d);
                 None
             }
+            Some(seconds) if seconds > MAX_DURATION_SECONDS => {
+                let d = self
+                    .error(Code::DurationTooLong, format!("{what} is longer than 10 years"), file, duration.span)
+                    .with_label(too_long_label(seconds))
+                    .with_help(
+                        "durations are at most 10 years (`3650d`, 315360000 seconds): check the number and the unit",
+                    );
+                self.report(d);
+                None
+            }
             other => other,
         }
+    }
+}
+
+/// The label of a duration longer than 10 years: its length in days when it is
+/// a whole number of days.
+fn too_long_label(seconds: u64) -> String {
+    if seconds.is_multiple_of(86_400) {
+        format!("{} days, more than 3650", seconds / 86_400)
+    } else {
+        "more than 3650 days".to_owned()
     }
 }
 

@@ -10,6 +10,7 @@ use smol_str::SmolStr;
 
 use crate::checker::{Checker, FastMap, list};
 use crate::expressions::Scope;
+use crate::gsm;
 use crate::ir::*;
 use crate::project::Project;
 
@@ -754,25 +755,45 @@ impl Checker {
     }
 
     /// Rule 17: an SMS longer than 160 characters is sent as several parts.
+    /// Rule 17: an SMS longer than one part, counted as GSM 03.38 counts it.
     fn sms_length(&mut self, file: FileId, text: &Template) {
-        let mut length = text.text.chars().count();
-        for placeholder in &text.placeholders {
-            length = length.saturating_sub(placeholder.written.chars().count());
+        let written = without_placeholders(text);
+        let length = gsm::measure(written.chars());
+        if length.parts == 1 {
+            return;
         }
-        if length > 160 {
-            let parts = length.div_ceil(153);
-            let placeholders = if text.placeholders.is_empty() { "" } else { " before its placeholders are filled" };
-            let d = self
-                .warning(
-                    Code::LongSms,
-                    format!("this SMS is {length} characters{placeholders}: it is sent as {parts} parts"),
-                    file,
-                    text.loc.span,
-                )
-                .with_label("over 160 characters")
-                .with_help("an SMS holds 160 characters; longer texts are split in parts of 153 and billed per part");
-            self.report(d);
+        let (count, parts) = (length.units, length.parts);
+        let placeholders = !text.placeholders.is_empty();
+        let (without, at_least) = if placeholders { (" without its placeholders", "at least ") } else { ("", "") };
+        let (label, help) = match length.encoding {
+            gsm::Encoding::Gsm => (
+                "over 160 characters".to_owned(),
+                "an SMS holds 160 characters of the GSM alphabet (`^ { } \\ [ ~ ] | €` count as 2); \
+                 a longer text is sent in parts of 153, each billed as one message"
+                    .to_owned(),
+            ),
+            gsm::Encoding::Ucs2 { first_outside } => (
+                format!("over 70 characters: `{first_outside}` is not in the GSM alphabet"),
+                format!(
+                    "one character outside the GSM alphabet (here `{first_outside}`) makes the whole SMS UCS-2: \
+                     70 characters (an emoji counts as 2), or parts of 67, each billed as one message; \
+                     replace it to fit 160 characters"
+                ),
+            ),
+        };
+        let mut d = self
+            .warning(
+                Code::LongSms,
+                format!("this SMS is {count} characters{without}: it is sent as {at_least}{parts} parts"),
+                file,
+                text.loc.span,
+            )
+            .with_label(label)
+            .with_help(help);
+        if placeholders {
+            d = d.with_help("the count does not include the placeholders: their values are not known before sending");
         }
+        self.report(d);
     }
 
     /// Pass 3: the segments' rules, then cycles between segments.
@@ -904,4 +925,31 @@ impl Checker {
         }
         self.report(d);
     }
+}
+
+/// The text of an SMS without its placeholders (`{{profile.first_name}}`,
+/// `{{ trigger.cart.url }}`), whose values are only known when it is sent. A
+/// `{{` written with an escape that is not one of them stays.
+fn without_placeholders(template: &Template) -> Cow<'_, str> {
+    if template.placeholders.is_empty() {
+        return Cow::Borrowed(&template.text);
+    }
+    let mut out = String::with_capacity(template.text.len());
+    let mut rest = template.text.as_str();
+    'placeholders: for placeholder in &template.placeholders {
+        let path = placeholder.written.trim_start_matches("{{").trim_end_matches("}}");
+        loop {
+            let Some(open) = rest.find("{{") else { break 'placeholders };
+            let Some(close) = rest[open + 2..].find("}}").map(|i| open + 2 + i) else { break 'placeholders };
+            out.push_str(&rest[..open]);
+            if rest[open + 2..close].trim() == path {
+                rest = &rest[close + 2..];
+                break;
+            }
+            out.push_str("{{");
+            rest = &rest[open + 2..];
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }

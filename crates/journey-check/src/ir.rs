@@ -765,6 +765,9 @@ pub struct JourneyDef {
     pub attribution: u64,
     /// The reentry rule.
     pub reentry: Reentry,
+    /// The `transactional` setting: the journey sends to profiles who opted out
+    /// and is neither limited nor counted by frequency caps.
+    pub transactional: bool,
     /// The top-level steps.
     pub steps: Vec<Step>,
     /// Flow facts per step, indexed by [`StepId`].
@@ -775,7 +778,7 @@ pub struct JourneyDef {
 
 impl JourneyDef {
     /// A journey as declared, before its settings and steps are read: no start,
-    /// no goal, the default attribution window (3 days) and `reentry always`.
+    /// no goal, the default attribution window (3 days), `reentry always`, not transactional.
     pub fn declared(name: SmolStr, loc: Loc, decl: Loc, docs: Option<String>) -> JourneyDef {
         JourneyDef {
             name,
@@ -789,6 +792,7 @@ impl JourneyDef {
             suppress: Vec::new(),
             attribution: 3 * 86_400,
             reentry: Reentry::Always,
+            transactional: false,
             steps: Vec::new(),
             flow: Vec::new(),
             summary: JourneySummary::default(),

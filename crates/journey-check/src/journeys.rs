@@ -88,6 +88,7 @@ impl Checker {
         let mut goal_seen: Option<Span> = None;
         let mut attribution_seen: Option<Span> = None;
         let mut reentry_seen: Option<Span> = None;
+        let mut transactional_seen: Option<Span> = None;
         for setting in &journey.settings {
             let loc = Loc { file, span: setting.span };
             match &setting.kind {
@@ -163,6 +164,14 @@ impl Checker {
                             Reentry::Always
                         }
                     };
+                }
+                SettingKind::Transactional => {
+                    if let Some(first) = transactional_seen {
+                        self.duplicate_setting("transactional", setting.span, first, file);
+                        continue;
+                    }
+                    transactional_seen = Some(setting.span);
+                    def.transactional = true;
                 }
             }
         }
@@ -933,7 +942,10 @@ impl Checker {
         }
     }
 
-    /// Rule 16: two journeys with the same goal trigger share its attribution.
+    /// Rule 16: journeys with the same goal trigger share its attribution. One
+    /// warning per group of such journeys, at the first of them in source order,
+    /// naming a few and counting the rest, so that its size does not grow with
+    /// the group's.
     fn shared_goal_triggers(&mut self) {
         let mut by_trigger: FastMap<TriggerId, Vec<(SmolStr, Loc)>> = FastMap::default();
         for journey in &self.program.journeys {
@@ -947,56 +959,39 @@ impl Checker {
         groups.sort_by_key(|(t, _)| *t);
         for (trigger, mut journeys) in groups {
             let trigger_name = self.program.trigger(trigger).name.clone();
-            journeys.sort_by(|a, b| a.0.cmp(&b.0));
-            // The others named are the first few journeys of the group but this one: the
-            // same for every journey past those, so that text is built once per group.
-            let common = (journeys.len() > OTHERS_NAMED + 1).then(|| others_named(&journeys, None));
-            for (index, (name, loc)) in journeys.iter().enumerate() {
-                let own;
-                let (names, places) = match &common {
-                    Some(common) if index > OTHERS_NAMED => common,
-                    _ => {
-                        own = others_named(&journeys, Some(index));
-                        &own
-                    }
-                };
-                let mut d = self
-                    .warning(
-                        Code::SharedGoalTrigger,
-                        format!("`{name}` shares its goal trigger `{trigger_name}` with {names}"),
-                        loc.file,
-                        loc.span,
-                    )
-                    .with_label("the same goal trigger")
-                    .with_help("a goal event is credited only to the journeys the profile is in or, if it is in none, to the one it left most recently");
-                for (other_loc, label) in places {
-                    d = d.with_secondary(other_loc.file, other_loc.span, label.clone());
+            journeys.sort_by_key(|(_, loc)| *loc);
+            let named = &journeys[..journeys.len().min(SHARED_GOALS_NAMED)];
+            let mut names = String::new();
+            for (i, (name, _)) in named.iter().enumerate() {
+                if i > 0 {
+                    names.push_str(if i + 1 == named.len() && named.len() == journeys.len() { " and " } else { ", " });
                 }
-                self.report(d);
+                names.push_str(&format!("`{name}`"));
             }
+            if journeys.len() > named.len() {
+                names.push_str(&format!(" and {} more", journeys.len() - named.len()));
+            }
+            let (first_name, first) = &named[0];
+            let mut d = self
+                .warning(
+                    Code::SharedGoalTrigger,
+                    format!("{} journeys share the goal trigger `{trigger_name}`: {names}", journeys.len()),
+                    first.file,
+                    first.span,
+                )
+                .with_label(format!("the goal of `{first_name}`"))
+                .with_help("a goal event is credited only to the journeys the profile is in or, if it is in none, to the one it left most recently");
+            for (name, loc) in &named[1..] {
+                d = d.with_secondary(loc.file, loc.span, format!("the goal of `{name}`"));
+            }
+            self.report(d);
         }
     }
 }
 
-/// How many other journeys a shared-goal warning names; the rest are counted.
-const OTHERS_NAMED: usize = 8;
-
-/// The journeys of a shared-goal group (sorted by name) other than the one at
-/// `except`, as a warning shows them: the first few names, a count of the rest, and
-/// the places of the first three goals (a few places are enough to find the others).
-/// Linear, however many journeys share the trigger. `None` stands for any journey
-/// past the first few (the group has more than `OTHERS_NAMED + 1` journeys).
-fn others_named(journeys: &[(SmolStr, Loc)], except: Option<usize>) -> (String, Vec<(Loc, String)>) {
-    let others = || journeys.iter().enumerate().filter(move |(i, _)| Some(*i) != except).map(|(_, j)| j);
-    let shown: Vec<&str> = others().take(OTHERS_NAMED).map(|(n, _)| n.as_str()).collect();
-    let more = journeys.len() - 1 - shown.len();
-    let mut names = list(shown.iter().copied());
-    if more > 0 {
-        names.push_str(&format!(" (and {more} more)"));
-    }
-    let places = others().take(3).map(|(n, loc)| (*loc, format!("the goal of `{n}`"))).collect();
-    (names, places)
-}
+/// How many journeys of a shared-goal group the warning names and points at;
+/// the others are counted.
+const SHARED_GOALS_NAMED: usize = 5;
 
 /// The triggers that behavioural functions of `expr` read, all reported at `at`.
 fn triggers_in(expr: &Expr, at: Span, out: &mut Vec<(TriggerId, Span)>) {

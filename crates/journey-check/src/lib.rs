@@ -11,6 +11,7 @@ mod checker;
 mod declarations;
 mod expressions;
 mod flow;
+mod gsm;
 pub mod ir;
 mod journeys;
 mod project;
@@ -94,19 +95,13 @@ fn broken_declarations(project: &Project, errors: &[Diagnostic]) -> Vec<(FileId,
     broken
 }
 
-/// Rule 16: triggers, messages and segments nothing refers to.
+/// Rule 16: triggers, messages and segments nothing refers to (a declaration an
+/// unknown name's error suggests is left out: the typo is the problem).
 fn unused_declarations(checker: &mut Checker) {
     let mut unused = Vec::new();
     let program = &checker.program;
-    let named = |kind: Kind, decl: DeclRef, name: &str| -> bool {
-        // A second declaration of a name is already an error; it is not also "unused".
-        match kind {
-            Kind::Trigger => checker.triggers.get(name).map(|&i| DeclRef::Trigger(i)) == Some(decl),
-            Kind::Content => checker.contents.get(name).map(|&i| DeclRef::Content(i)) == Some(decl),
-            Kind::Segment => checker.segments.get(name).map(|&i| DeclRef::Segment(i)) == Some(decl),
-            Kind::Journey => true,
-        }
-    };
+    // A second declaration of a name is already an error; it is not also "unused".
+    let named = |kind: Kind, decl: DeclRef, name: &str| checker.declared(kind, name) == Some(decl);
     let candidates = program
         .triggers
         .iter()
@@ -127,7 +122,7 @@ fn unused_declarations(checker: &mut Checker) {
                 .map(|(i, d)| (Kind::Segment, DeclRef::Segment(ir::SegmentId(i as u32)), &d.name, d.loc)),
         );
     for (kind, decl, name, loc) in candidates {
-        if !checker.used.contains(&decl) && named(kind, decl, name) {
+        if !checker.used.contains(&decl) && !checker.suggested.contains(&decl) && named(kind, decl, name) {
             unused.push((kind, name.clone(), loc));
         }
     }

@@ -166,3 +166,35 @@ fn every_rule_has_a_failing_and_a_passing_project() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn a_shared_goal_trigger_is_one_warning_per_group_however_many_journeys_share_it() {
+    // 2,001 journeys share `Bought`, 2 share `Signed`: two warnings, each naming
+    // five journeys at most and pointing at five goals at most.
+    let mut text = String::from(
+        "profile { email: email }\n\
+         trigger Came { source custom status published }\n\
+         trigger Bought { source commerce status published revenue: money }\n\
+         trigger Signed { source custom status published }\n\
+         email Hello { status ready subject \"Hi\" body \"Hello\" }\n",
+    );
+    for i in 0..2_003 {
+        let goal = if i < 2_001 { "Bought" } else { "Signed" };
+        text.push_str(&format!(
+            "journey J{i} {{ start on Came goal purchase on {goal} send Hello to profile.email }}\n"
+        ));
+    }
+    let project = Project::from_texts([("many.journey", text)]);
+    let analysis = check(&project, Mode::Design);
+    let shared: Vec<_> = analysis.diagnostics.iter().filter(|d| d.code == Code::SharedGoalTrigger).collect();
+    let messages: Vec<&str> = shared.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "2001 journeys share the goal trigger `Bought`: `J0`, `J1`, `J2`, `J3`, `J4` and 1996 more",
+            "2 journeys share the goal trigger `Signed`: `J2001` and `J2002`",
+        ]
+    );
+    assert_eq!(shared.iter().map(|d| d.secondary.len()).collect::<Vec<_>>(), [4, 1]);
+    assert_eq!(analysis.diagnostics.len(), 2, "{:?}", analysis.diagnostics);
+}

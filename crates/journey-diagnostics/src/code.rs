@@ -92,6 +92,7 @@ codes! {
     MissingProfile = "J0126", Error, "no profile schema";
     MisplacedItem = "J0127", Error, "item not allowed in this declaration";
     InvalidCall = "J0128", Error, "malformed behavioural function";
+    DurationTooLong = "J0129", Error, "duration longer than 10 years";
     ContentNotReady = "J0130", Warning, "message not ready to publish";
     TriggerNotPublished = "J0131", Warning, "trigger not published";
     UnreachableStep = "J0201", Warning, "unreachable step";

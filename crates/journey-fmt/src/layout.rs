@@ -204,6 +204,7 @@ impl Printer<'_> {
                     Reentry::Unknown(word) => self.token_at(word.span),
                 }
             }
+            SettingKind::Transactional => self.token("transactional"),
         }
     }
 

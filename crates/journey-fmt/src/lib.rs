@@ -179,6 +179,14 @@ mod tests {
     }
 
     #[test]
+    fn transactional_is_a_setting_on_its_own_line_in_its_written_place() {
+        assert_eq!(
+            fmt("journey Receipt{start on OrderPlaced transactional   reentry never send Receipt to profile.email}"),
+            "journey Receipt {\n  start on OrderPlaced\n  transactional\n  reentry never\n\n  send Receipt to profile.email\n}\n"
+        );
+    }
+
+    #[test]
     fn syntax_errors_are_refused_with_their_diagnostics() {
         let Err(FormatError::Syntax(diagnostics)) = format(FileId(0), "journey J { sned X }") else {
             panic!("a file with a syntax error must be refused");

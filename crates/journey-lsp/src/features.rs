@@ -365,6 +365,9 @@ pub fn keyword_doc(word: &str) -> Option<&'static str> {
         "suppress" => "`suppress SEGMENT`: members of the segment are sent nothing.",
         "attribution" => "`attribution DURATION`: how long after a message a goal event counts for it (default 3d).",
         "reentry" => "`reentry always | never | after DURATION`: whether a profile may enter again.",
+        "transactional" => {
+            "`transactional`: the journey sends transactional messages (order confirmations, password resets): they go to profiles who opted out of the channel, and frequency caps neither limit nor count them."
+        }
         "always" => "`reentry always`: a profile may enter again whenever it is not in the journey (the default).",
         "never" => "`reentry never`: a profile enters at most once.",
         "after" => "`reentry after DURATION`: a profile may enter again this long after its previous entry.",
@@ -824,7 +827,7 @@ fn keyword_items(words: &[&str]) -> Vec<CompletionItem> {
 }
 
 const TOP_LEVEL: [&str; 7] = ["profile", "trigger", "email", "sms", "push", "segment", "journey"];
-const JOURNEY_WORDS: [&str; 15] = [
+const JOURNEY_WORDS: [&str; 16] = [
     "start",
     "goal",
     "exit",
@@ -832,6 +835,7 @@ const JOURNEY_WORDS: [&str; 15] = [
     "suppress",
     "attribution",
     "reentry",
+    "transactional",
     "send",
     "wait",
     "if",
@@ -974,7 +978,7 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
 }
 
 /// The words that begin a setting or a step: a `where` before one of them is over.
-const STATEMENT_STARTS: [TokenKind; 12] = [
+const STATEMENT_STARTS: [TokenKind; 13] = [
     TokenKind::KwStart,
     TokenKind::KwGoal,
     TokenKind::KwExit,
@@ -982,6 +986,7 @@ const STATEMENT_STARTS: [TokenKind; 12] = [
     TokenKind::KwSuppress,
     TokenKind::KwAttribution,
     TokenKind::KwReentry,
+    TokenKind::KwTransactional,
     TokenKind::KwSend,
     TokenKind::KwWait,
     TokenKind::KwSplit,

@@ -383,6 +383,26 @@ fn completion_offers_keywords_where_a_keyword_fits() {
 }
 
 #[test]
+fn the_transactional_setting_is_completed_and_documented_on_hover() {
+    let items = complete_items("  ");
+    let item =
+        items.iter().find(|i| i.label == "transactional").expect("`transactional` is offered among the settings");
+    let doc = format!("{:?}", item.documentation);
+    assert!(doc.contains("opted out"), "{doc}");
+    let mut w = world();
+    let text = std::fs::read_to_string(recovery()).unwrap().replacen(
+        "  exit on PurchaseCompleted",
+        "  transactional\n  exit on PurchaseCompleted",
+        1,
+    );
+    w.open(recovery(), 1, text.clone());
+    let (snap, id, _) = open(&mut w, &recovery());
+    assert!(snap.analysis.diagnostics.is_empty(), "{:?}", snap.analysis.diagnostics);
+    let (md, _) = features::hover(&snap, id, at(&text, "transactional", 0, 3)).unwrap();
+    assert!(md.starts_with("**keyword** `transactional`") && md.contains("frequency caps"), "{md}");
+}
+
+#[test]
 fn inlay_hints_show_the_time_since_entry_of_each_send() {
     let mut w = world();
     let (snap, id, text) = open(&mut w, &recovery());

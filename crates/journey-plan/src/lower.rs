@@ -293,7 +293,7 @@ impl Lowering<'_> {
             suppress,
             attribution: journey.attribution,
             reentry,
-            transactional: false,
+            transactional: journey.transactional,
             entry,
             nodes,
             contents: Vec::new(),

@@ -205,9 +205,8 @@ pub struct JourneyPlan {
     pub attribution: u64,
     /// The re-entry rule.
     pub reentry: Reentry,
-    /// `transactional`: it sends to profiles who opted out, and frequency caps
-    /// neither limit nor count its sends.
-    #[serde(default)]
+    /// The `transactional` setting: the journey's sends go to profiles who opted
+    /// out of their channel, and frequency caps neither limit nor count them.
     pub transactional: bool,
     /// The first node (`null` for a journey without steps).
     #[serde(deserialize_with = "Option::deserialize")]

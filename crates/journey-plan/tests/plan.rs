@@ -187,6 +187,22 @@ fn behavioural_functions_with_a_where_read_back() {
 }
 
 #[test]
+fn the_transactional_setting_reaches_the_plan() {
+    let journey = |setting: &str| {
+        plan_with(&format!("journey J {{ start on AbandonedCart {setting} send InitialReminder to profile.email }}"))
+    };
+    let transactional = journey("transactional");
+    assert!(transactional.journeys[0].transactional);
+    let text = transactional.to_json();
+    assert!(text.contains("\"transactional\": true"), "{text}");
+    assert_eq!(Plan::from_json("plan.json", &text).map_err(|e| e.to_string()), Ok(transactional));
+    // Without the setting, the field is written all the same, as `false`.
+    let marketing = journey("");
+    assert!(!marketing.journeys[0].transactional);
+    assert!(marketing.to_json().contains("\"transactional\": false"));
+}
+
+#[test]
 fn step_names_do_not_depend_on_the_layout() {
     let one_line = "journey J { start on AbandonedCart send InitialReminder to profile.email \
         if opened InitialReminder within 1d { wait 1h } else if profile.age > 30 { exit } \

@@ -313,6 +313,9 @@ pub enum SettingKind {
     Attribution(DurationLit),
     /// `reentry always|never|after DURATION`
     Reentry(Reentry),
+    /// `transactional`: the journey sends order confirmations, password resets and
+    /// the like, which go to profiles who opted out and are not frequency-capped.
+    Transactional,
 }
 
 /// `goal TYPE on TRIGGER [where EXPR] [target ...]` or `goal notify opened|clicked [target ...]`.

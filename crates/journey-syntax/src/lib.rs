@@ -131,7 +131,7 @@ fn keywords_of_label(label: &str) -> &'static [&'static str] {
     if label == "a step" {
         &["send", "wait", "if", "split", "stage", "exit"]
     } else if label == "a journey setting" {
-        &["start", "goal", "exit", "exclude", "suppress", "attribution", "reentry"]
+        &["start", "goal", "exit", "exclude", "suppress", "attribution", "reentry", "transactional"]
     } else if label.starts_with("a declaration") {
         &["profile", "trigger", "email", "sms", "push", "segment", "journey"]
     } else {

@@ -115,8 +115,8 @@ fn deeper(a: u16, b: u16) -> u16 {
 /// The keywords that start a step.
 pub(crate) const STEP_KEYWORDS: [T; 6] = [T::KwSend, T::KwWait, T::KwIf, T::KwSplit, T::KwStage, T::KwExit];
 /// The keywords that start a journey setting.
-pub(crate) const SETTING_KEYWORDS: [T; 6] =
-    [T::KwStart, T::KwGoal, T::KwExclude, T::KwSuppress, T::KwAttribution, T::KwReentry];
+pub(crate) const SETTING_KEYWORDS: [T; 7] =
+    [T::KwStart, T::KwGoal, T::KwExclude, T::KwSuppress, T::KwAttribution, T::KwReentry, T::KwTransactional];
 const DECLARATION_KEYWORDS: [T; 7] =
     [T::KwProfile, T::KwTrigger, T::KwEmail, T::KwSms, T::KwPush, T::KwSegment, T::KwJourney];
 
@@ -477,6 +477,7 @@ where
         keyword(T::KwSuppress).ignore_then(name.clone()).map(SettingKind::Suppress),
         keyword(T::KwAttribution).ignore_then(duration.clone()).map(SettingKind::Attribution),
         reentry.map(SettingKind::Reentry),
+        keyword(T::KwTransactional).to(SettingKind::Transactional),
     ))
     .map_with(|kind, e| Setting { kind, span: span(e.span()) })
     .labelled("a journey setting")
@@ -946,6 +947,7 @@ fn setting_name(kind: &SettingKind) -> &'static str {
         SettingKind::Suppress(_) => "suppress",
         SettingKind::Attribution(_) => "attribution",
         SettingKind::Reentry(_) => "reentry",
+        SettingKind::Transactional => "transactional",
     }
 }
 

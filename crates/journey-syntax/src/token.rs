@@ -68,6 +68,9 @@ pub enum TokenKind {
     /// `reentry` (contextual keyword)
     #[token("reentry")]
     KwReentry,
+    /// `transactional` (contextual keyword)
+    #[token("transactional")]
+    KwTransactional,
     /// `always` (contextual keyword)
     #[token("always")]
     KwAlways,
@@ -340,6 +343,7 @@ impl TokenKind {
             TokenKind::KwSuppress => "`suppress`",
             TokenKind::KwAttribution => "`attribution`",
             TokenKind::KwReentry => "`reentry`",
+            TokenKind::KwTransactional => "`transactional`",
             TokenKind::KwAlways => "`always`",
             TokenKind::KwNever => "`never`",
             TokenKind::KwAfter => "`after`",
@@ -427,6 +431,7 @@ impl TokenKind {
             TokenKind::KwSuppress => "suppress",
             TokenKind::KwAttribution => "attribution",
             TokenKind::KwReentry => "reentry",
+            TokenKind::KwTransactional => "transactional",
             TokenKind::KwAlways => "always",
             TokenKind::KwNever => "never",
             TokenKind::KwAfter => "after",

@@ -106,6 +106,7 @@ const VOCABULARY: &[&str] = &[
     "suppress",
     "attribution",
     "reentry",
+    "transactional",
     "always",
     "never",
     "after",

@@ -183,8 +183,15 @@ pub fn millis(seconds: u64) -> i64 {
 /// The units of a duration, largest first, with their length in seconds.
 const UNITS: [(char, u64); 5] = [('w', 604_800), ('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
 
+/// The longest duration the language and plans accept: 10 years of 365 days
+/// (315,360,000 seconds, `3650d`). Longer durations are errors, so that no wait or
+/// window can overflow the clock.
+pub const MAX_DURATION_SECONDS: u64 = 3650 * 86_400;
+
 /// Parses a duration such as `45s`, `30m`, `12h`, `1d`, `2w` or `1d12h` into seconds.
-/// Units must come largest first, each at most once.
+/// Units must come largest first, each at most once. A duration too large for 64
+/// bits saturates to `u64::MAX` (it never wraps): callers bound it with
+/// [`MAX_DURATION_SECONDS`] and report it.
 pub fn parse_duration(text: &str) -> Result<u64, TimeError> {
     let mut total: u64 = 0;
     let mut rest = text;
@@ -197,7 +204,9 @@ pub fn parse_duration(text: &str) -> Result<u64, TimeError> {
         if digits_len == 0 {
             return error(format!("expected a number before `{rest}`"));
         }
-        let amount: u64 = rest[..digits_len].parse().map_err(|_| TimeError("the duration is too large".into()))?;
+        // Saturating: a number too large for 64 bits reads as `u64::MAX`, never wraps.
+        let amount =
+            rest[..digits_len].bytes().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
         rest = &rest[digits_len..];
         let unit_len = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
         let unit = &rest[..unit_len];
@@ -213,10 +222,7 @@ pub fn parse_duration(text: &str) -> Result<u64, TimeError> {
             return error("duration units go from largest to smallest, each once (as in `1d12h`)");
         }
         last_unit = Some(index);
-        total = amount
-            .checked_mul(UNITS[index].1)
-            .and_then(|s| total.checked_add(s))
-            .ok_or_else(|| TimeError("the duration is too large".into()))?;
+        total = total.saturating_add(amount.saturating_mul(UNITS[index].1));
         rest = &rest[unit_len..];
     }
     Ok(total)
@@ -294,7 +300,15 @@ mod tests {
         assert!(parse_duration("12h1d").unwrap_err().0.contains("largest to smallest"));
         assert!(parse_duration("1d1d").unwrap_err().0.contains("largest to smallest"));
         assert!(parse_duration("3days").unwrap_err().0.contains("`days` is not a duration unit"));
-        assert!(parse_duration("99999999999999999999w").unwrap_err().0.contains("too large"));
+        // Too large for 64 bits: saturated, never wrapped, never refused here.
+        assert_eq!(parse_duration("18446744073709551615s"), Ok(u64::MAX));
+        assert_eq!(parse_duration("18446744073709551616s"), Ok(u64::MAX));
+        assert_eq!(parse_duration("999999999999999999999d"), Ok(u64::MAX));
+        assert_eq!(parse_duration("30500568904944w"), Ok(u64::MAX));
+        assert_eq!(parse_duration("30500568904943w"), Ok(18_446_744_073_709_526_400));
+        assert_eq!(parse_duration("30500568904943w1d"), Ok(u64::MAX));
+        assert_eq!(parse_duration("3650d"), Ok(MAX_DURATION_SECONDS));
+        assert_eq!(MAX_DURATION_SECONDS, 315_360_000);
         assert_eq!(format_duration(129_600), "1d12h");
         assert_eq!(format_duration(90), "1m30s");
     }

@@ -13,7 +13,7 @@ syn case match
 " the same column, the one defined last wins.
 syn match journeyOperator    /==\|!=\|<=\|>=\|[<>+*-]\|\/\%([/*]\)\@!/
 syn match journeyLogical     /\<\%(and\|or\|not\|in\)\>/
-syn match journeySetting     /\<\%(start\|goal\|exclude\|suppress\|attribution\|reentry\)\>/
+syn match journeySetting     /\<\%(start\|goal\|exclude\|suppress\|attribution\|reentry\|transactional\)\>/
 syn match journeySetting     /\<exit\ze\s\+on\>/
 syn match journeyClause      /\<\%(on\|where\|every\|target\|after\|segment\)\>/
 syn match journeyControl     /\<\%(send\|to\|wait\|if\|else\|within\|split\|stage\|exit\)\>/
