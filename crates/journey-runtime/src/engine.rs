@@ -579,11 +579,16 @@ impl<'a> Engine<'a> {
             }
         }
         let repeated = repeated_ids(events);
+        // Ids whose every event so far was rejected (unmatched): a rejected line
+        // registers nothing, so the next event with that id is no duplicate.
+        let mut unregistered: HashSet<&str> = HashSet::new();
         for (i, event) in events.iter().enumerate() {
             if i % 65_536 == 0 {
                 progress(i as u64);
             }
-            if repeated[i] {
+            let id = event.id.as_deref();
+            let first_accepted = repeated[i] && id.is_some_and(|id| unregistered.contains(id));
+            if repeated[i] && !first_accepted {
                 self.out.duplicates += 1;
                 continue;
             }
@@ -598,7 +603,14 @@ impl<'a> Engine<'a> {
             }
             self.fire_timers(|t| t < event.ts);
             self.out.events_processed += 1;
-            self.event(i as u32, event);
+            let accepted = self.event(i as u32, event);
+            if let Some(id) = id {
+                if !accepted {
+                    unregistered.insert(id);
+                } else if first_accepted {
+                    unregistered.remove(id);
+                }
+            }
         }
         self.fire_timers(|t| t <= until);
         progress(events.len() as u64);
@@ -652,8 +664,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Event `i` of the run.
-    fn event(&mut self, i: u32, event: &Event) {
+    /// Event `i` of the run; false when it is rejected (a channel event of no send),
+    /// which then changes nothing, not even the suppression of its profile.
+    fn event(&mut self, i: u32, event: &Event) -> bool {
         let p = event.profile;
         let now = event.ts;
         match &event.kind {
@@ -665,10 +678,13 @@ impl<'a> Engine<'a> {
                 self.remember(event);
             }
             EventKind::Channel { event: what, content, journey } => {
-                self.channel_event(p, *what, *content, *journey, now, event.line);
+                if !self.channel_event(p, *what, *content, *journey, now, event.line) {
+                    return false;
+                }
             }
         }
         self.check_suppression(p, now);
+        true
     }
 
     /// A trigger event, event `i` of the run, with `data`.
@@ -852,7 +868,16 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn channel_event(&mut self, p: u32, what: ChannelEvent, content: u16, journey: Option<u16>, now: i64, line: u32) {
+    /// A channel event; false when no send matches it (it is then rejected).
+    fn channel_event(
+        &mut self,
+        p: u32,
+        what: ChannelEvent,
+        content: u16,
+        journey: Option<u16>,
+        now: i64,
+        line: u32,
+    ) -> bool {
         let latest = self.latest(p);
         let found = self.pairs.of_content[content as usize]
             .iter()
@@ -866,7 +891,7 @@ impl<'a> Engine<'a> {
                 line,
                 format!("`{name}` was never sent to profile `{}` before this event", self.profiles[p as usize].id),
             ));
-            return;
+            return false;
         };
         let message = &mut self.out.messages[index as usize];
         let mut counts_as_open = false;
@@ -916,6 +941,7 @@ impl<'a> Engine<'a> {
             let next = *on_event;
             self.resume(p, j, next, now);
         }
+        true
     }
 
     fn check_suppression(&mut self, p: u32, now: i64) {
