@@ -52,11 +52,11 @@ fn timed<S, T>(
 }
 
 fn read_profiles(catalog: &Catalog, text: &str) -> Result<Profiles, String> {
-    input::read_profiles(catalog, "profiles.jsonl", text, None).map_err(|e| e.to_string())
+    input::read_profiles(catalog, DataFile::new("profiles.jsonl", text), None).map_err(|e| e.to_string())
 }
 
 fn read_events(catalog: &Catalog, profiles: &Profiles, text: &str) -> Result<Events, String> {
-    input::read_events(catalog, profiles, "events.jsonl", text, None).map_err(|e| e.to_string())
+    input::read_events(catalog, profiles, DataFile::new("events.jsonl", text), None).map_err(|e| e.to_string())
 }
 
 fn copy(profiles: &Profiles) -> Profiles {
@@ -148,7 +148,7 @@ pub fn run(
                     runs,
                     || (),
                     |()| {
-                        let data = |name, text| DataFile { name, text };
+                        let data = DataFile::new;
                         let output = journey_runtime::run(
                             &plan,
                             data("profiles.jsonl", &profile_text),
@@ -211,8 +211,8 @@ pub fn run(
         |()| {
             let output = journey_runtime::run(
                 &plan,
-                DataFile { name: "profiles.jsonl", text: &profile_text },
-                DataFile { name: "events.jsonl", text: &event_text },
+                DataFile::new("profiles.jsonl", &profile_text),
+                DataFile::new("events.jsonl", &event_text),
                 Options::default(),
                 false,
                 &mut |_, _| {},

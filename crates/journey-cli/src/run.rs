@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use journey_runtime::{DataFile, Options};
+use journey_runtime::input::{MAX_LINE_BYTES, read_text};
+use journey_runtime::{DataFile, Options, RunError};
 use journey_time::Timestamp;
 
 use crate::Outcome;
@@ -40,14 +41,20 @@ pub struct RunArgs {
     /// Set bad input lines aside in this file (JSON Lines, with the reason) and go on.
     #[arg(long)]
     rejects: Option<PathBuf>,
+
+    /// The longest line of the data files, in bytes: a longer line is bad input (1 MiB by default).
+    #[arg(long, value_name = "N", default_value_t = MAX_LINE_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_line_bytes: u64,
 }
 
 fn parse_instant(text: &str) -> Result<Timestamp, String> {
     Timestamp::parse(text).map_err(|e| e.to_string())
 }
 
-fn read(path: &Path) -> Result<String, Outcome> {
-    std::fs::read_to_string(path).map_err(|e| {
+/// Reads a data file in bounded chunks: a line over the limit is never held whole.
+fn read(path: &Path, max_line_bytes: usize) -> Result<String, Outcome> {
+    let file = std::fs::File::open(path);
+    file.and_then(|file| read_text(std::io::BufReader::with_capacity(1 << 16, file), max_line_bytes)).map_err(|e| {
         usage_error(format!("`{}` cannot be read: {e}", path.display()));
         Outcome::Usage
     })
@@ -85,16 +92,17 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         usage_error(format!("--until {until} is before --start {start}"));
         return Err(Outcome::Usage);
     }
-    let profiles = read(&args.profiles)?;
-    let events = read(&args.events)?;
+    let max_line_bytes = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
+    let profiles = read(&args.profiles, max_line_bytes)?;
+    let events = read(&args.events, max_line_bytes)?;
     let profiles_name = args.profiles.display().to_string();
     let events_name = args.events.display().to_string();
     let bar = progress_bar(events.len());
     let options = Options { start: args.start.map(|t| t.0), until: args.until.map(|t| t.0) };
     let result = journey_runtime::run(
         &plan,
-        DataFile { name: &profiles_name, text: &profiles },
-        DataFile { name: &events_name, text: &events },
+        DataFile { name: &profiles_name, text: &profiles, max_line_bytes },
+        DataFile { name: &events_name, text: &events, max_line_bytes },
         options,
         args.rejects.is_some(),
         &mut |done, total| {
@@ -107,9 +115,15 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let output = result.map_err(|error| {
-        usage_error(format!("{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"));
-        Outcome::Errors
+    let output = result.map_err(|error| match error {
+        RunError::Input(error) => {
+            usage_error(format!("{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"));
+            Outcome::Errors
+        }
+        nothing @ RunError::NothingToReplay { .. } => {
+            usage_error(nothing.to_string());
+            Outcome::Usage
+        }
     })?;
     let write = |name: &str, text: &str| -> Result<(), Outcome> {
         let path = args.out.join(name);

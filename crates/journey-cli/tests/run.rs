@@ -348,6 +348,107 @@ fn rejects_writes_the_bad_lines_and_the_run_goes_on() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `journey run examples/abandoned-cart --profiles PROFILES --events EVENTS --out OUT [EXTRA]`.
+fn run_cart(profiles: &Path, events: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        "examples/abandoned-cart",
+        "--profiles",
+        path(profiles),
+        "--events",
+        path(events),
+        "--out",
+        path(out),
+    ];
+    args.extend_from_slice(extra);
+    journey(&args)
+}
+
+#[test]
+fn data_files_with_a_byte_order_mark_run_as_without() {
+    // runtime.md §10: both files start with U+FEFF, as Windows tools write them.
+    let dir = scratch("bom");
+    let root = repository_root().join("examples/abandoned-cart");
+    let (profiles, events) = (dir.join("profiles.jsonl"), dir.join("events.jsonl"));
+    for (file, name) in [(&profiles, "profiles.jsonl"), (&events, "events.jsonl")] {
+        std::fs::write(file, format!("\u{feff}{}", read(&root.join(name)))).expect("writable");
+    }
+    let with_bom = run_cart(&profiles, &events, &dir.join("bom"), &[]);
+    assert_eq!(with_bom.status.code(), Some(0), "{}", stderr(&with_bom));
+    let plain = run_example("examples/abandoned-cart", "abandoned-cart", &dir.join("plain"), &[]);
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    for file in ["report.json", "actions.jsonl"] {
+        assert_eq!(read(&dir.join("bom").join(file)), read(&dir.join("plain").join(file)), "{file}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_line_over_max_line_bytes_is_bad_input_named_by_its_line() {
+    // The example's 29 events, then a line of 2 MiB (over the default 1 MiB limit).
+    let dir = scratch("long-line");
+    let profiles = repository_root().join("examples/abandoned-cart/profiles.jsonl");
+    let events = dir.join("events.jsonl");
+    let mut text = read(&repository_root().join("examples/abandoned-cart/events.jsonl"));
+    text.push_str(&"x".repeat(2 << 20));
+    text.push('\n');
+    std::fs::write(&events, &text).expect("writable");
+    let out = dir.join("out");
+    let result = run_cart(&profiles, &events, &out, &[]);
+    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    let expected = format!(
+        "{}:30: the line is longer than the limit of 1048576 bytes (raise it with `--max-line-bytes`)",
+        events.display()
+    );
+    assert!(stderr(&result).contains(&expected), "{}", stderr(&result));
+    assert!(!out.exists(), "nothing is written");
+
+    // With rejects: the run goes on, and the reject's text is the line's first 1 MiB.
+    let rejects = dir.join("rejects.jsonl");
+    let result = run_cart(&profiles, &events, &out, &["--rejects", path(&rejects)]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let row: serde_json::Value = serde_json::from_str(read(&rejects).trim_end()).expect("one JSON line");
+    assert_eq!((row["line"].as_u64(), row["field"].as_str()), (Some(30), Some("")));
+    assert_eq!(row["text"].as_str().map(str::len), Some(1 << 20));
+
+    // A raised limit reads the line (not JSON, then); a lower one refuses the first profile (195 bytes).
+    let result = run_cart(&profiles, &events, &out, &["--max-line-bytes", "3000000"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains(":30: not valid JSON at column 1"), "{}", stderr(&result));
+    let result = run_cart(&profiles, &events, &out, &["--max-line-bytes", "100"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("profiles.jsonl:1: the line is longer than the limit of 100 bytes"),
+        "{}",
+        stderr(&result)
+    );
+    let result = run_cart(&profiles, &events, &out, &["--max-line-bytes", "0"]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_events_file_with_no_event_is_a_usage_error_unless_start_is_given() {
+    // runtime.md §10: not a run from 1970.
+    let dir = scratch("no-events");
+    let profiles = repository_root().join("examples/abandoned-cart/profiles.jsonl");
+    let events = dir.join("events.jsonl");
+    std::fs::write(&events, "\n").expect("writable");
+    let out = dir.join("out");
+    let result = run_cart(&profiles, &events, &out, &[]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    let expected = format!("`{}` holds no event, so the run has no instant to start from", events.display());
+    assert!(stderr(&result).contains(&expected), "{}", stderr(&result));
+    assert!(stderr(&result).contains("--start"), "{}", stderr(&result));
+    assert!(!out.exists(), "nothing is written");
+
+    let result = run_cart(&profiles, &events, &out, &["--start", "2026-11-02T00:00:00Z"]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    let report: serde_json::Value = serde_json::from_str(&read(&out.join("report.json"))).expect("JSON");
+    assert_eq!((report["start"].as_str(), report["input"]["events"].as_u64()), (Some("2026-11-02T00:00:00Z"), Some(0)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn start_and_until_bound_the_run() {
     // Until 11-04 12:00 (before p7's second cart, p9, and the late purchases):

@@ -634,11 +634,16 @@ impl<'a> Engine<'a> {
             }
         }
         let repeated = repeated_ids(events);
+        // Ids whose every event so far was rejected (unmatched): a rejected line
+        // registers nothing, so the next event with that id is no duplicate.
+        let mut unregistered: HashSet<&str> = HashSet::new();
         for (i, event) in events.iter().enumerate() {
             if i % 65_536 == 0 {
                 progress(i as u64);
             }
-            if repeated[i] {
+            let id = event.id.as_deref();
+            let first_accepted = repeated[i] && id.is_some_and(|id| unregistered.contains(id));
+            if repeated[i] && !first_accepted {
                 self.out.duplicates += 1;
                 continue;
             }
@@ -653,7 +658,14 @@ impl<'a> Engine<'a> {
             }
             self.fire_timers(|t| t < event.ts);
             self.out.events_processed += 1;
-            self.event(i as u32, event);
+            let accepted = self.event(i as u32, event);
+            if let Some(id) = id {
+                if !accepted {
+                    unregistered.insert(id);
+                } else if first_accepted {
+                    unregistered.remove(id);
+                }
+            }
         }
         self.fire_timers(|t| t <= until);
         progress(events.len() as u64);
@@ -716,8 +728,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Event `i` of the run.
-    fn event(&mut self, i: u32, event: &Event) {
+    /// Event `i` of the run; false when it is rejected (a channel event of no send),
+    /// which then changes nothing, not even the suppression of its profile.
+    fn event(&mut self, i: u32, event: &Event) -> bool {
         let p = event.profile;
         let now = event.ts;
         match &event.kind {
@@ -730,12 +743,14 @@ impl<'a> Engine<'a> {
             }
             EventKind::Channel { event: what, content, journey } => {
                 // A channel event that matches no message is set aside (not an event).
-                if self.channel_event(p, *what, *content, *journey, now, event.line) {
-                    self.remember(event);
+                if !self.channel_event(p, *what, *content, *journey, now, event.line) {
+                    return false;
                 }
+                self.remember(event);
             }
         }
         self.check_suppression(p, now);
+        true
     }
 
     /// A trigger event, event `i` of the run, with `data`.
@@ -932,7 +947,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// A channel event of `p` about `content`: false when it matches no message sent to `p`.
+    /// A channel event of `p` about `content`; false when no send matches it (it is then rejected).
     fn channel_event(
         &mut self,
         p: u32,

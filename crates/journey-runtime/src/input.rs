@@ -7,11 +7,17 @@ use std::borrow::{Borrow, Cow};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::io::{self, BufRead};
 
-use journey_plan::{AttrType, Channel, Plan, ScalarType, SegmentPlan};
+use journey_plan::{AttrType, Channel, Plan, ScalarType, SegmentPlan, TriggerSource};
 use journey_time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
+
+use crate::DataFile;
+
+/// The default longest line of a data file, in bytes (1 MiB): a longer line is bad input.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// A typed attribute value.
 #[derive(Clone, Debug, PartialEq)]
@@ -302,26 +308,30 @@ pub enum ChannelEvent {
     SpamReported,
 }
 
+/// Every channel event type of runtime.md §3, as written in data, with its channel and meaning.
+pub const CHANNEL_EVENTS: [(&str, Channel, ChannelEvent); 13] = [
+    ("email.delivered", Channel::Email, ChannelEvent::Delivered),
+    ("email.bounced", Channel::Email, ChannelEvent::Bounced),
+    ("email.opened", Channel::Email, ChannelEvent::Opened),
+    ("email.clicked", Channel::Email, ChannelEvent::Clicked),
+    ("email.unsubscribed", Channel::Email, ChannelEvent::Unsubscribed),
+    ("email.spam_reported", Channel::Email, ChannelEvent::SpamReported),
+    ("sms.delivered", Channel::Sms, ChannelEvent::Delivered),
+    ("sms.undelivered", Channel::Sms, ChannelEvent::Undelivered),
+    ("sms.clicked", Channel::Sms, ChannelEvent::Clicked),
+    ("sms.unsubscribed", Channel::Sms, ChannelEvent::Unsubscribed),
+    ("push.delivered", Channel::Push, ChannelEvent::Delivered),
+    ("push.bounced", Channel::Push, ChannelEvent::Bounced),
+    ("push.opened", Channel::Push, ChannelEvent::Opened),
+];
+
+/// The event types built into every plan besides the channel events.
+const BUILT_IN_EVENTS: [&str; 3] = ["profile.updated", "segment.joined", "segment.left"];
+
 impl ChannelEvent {
     /// The channel event written `name` (`email.opened`).
     pub fn parse(name: &str) -> Option<(Channel, ChannelEvent)> {
-        use ChannelEvent::*;
-        Some(match name {
-            "email.delivered" => (Channel::Email, Delivered),
-            "email.bounced" => (Channel::Email, Bounced),
-            "email.opened" => (Channel::Email, Opened),
-            "email.clicked" => (Channel::Email, Clicked),
-            "email.unsubscribed" => (Channel::Email, Unsubscribed),
-            "email.spam_reported" => (Channel::Email, SpamReported),
-            "sms.delivered" => (Channel::Sms, Delivered),
-            "sms.undelivered" => (Channel::Sms, Undelivered),
-            "sms.clicked" => (Channel::Sms, Clicked),
-            "sms.unsubscribed" => (Channel::Sms, Unsubscribed),
-            "push.delivered" => (Channel::Push, Delivered),
-            "push.bounced" => (Channel::Push, Bounced),
-            "push.opened" => (Channel::Push, Opened),
-            _ => return None,
-        })
+        CHANNEL_EVENTS.iter().find(|(n, ..)| *n == name).map(|&(_, channel, event)| (channel, event))
     }
 }
 
@@ -390,6 +400,9 @@ pub struct Catalog {
     pub lists: Vec<bool>,
     /// Journey names, by index.
     pub journeys: Vec<String>,
+    /// For each trigger: `None` when it is not a `commerce` trigger, else the
+    /// slot of its `revenue` (`None` when the plan declares none).
+    revenue: Vec<Option<Option<usize>>>,
     trigger_index: HashMap<String, u16>,
     content_index: HashMap<String, u16>,
     segment_index: HashMap<String, u16>,
@@ -400,12 +413,20 @@ impl Catalog {
     /// The catalog of a plan.
     pub fn of(plan: &Plan) -> Catalog {
         let triggers: Vec<String> = plan.triggers.keys().cloned().collect();
-        let trigger_layouts = plan.triggers.values().map(|t| Layout::of(&t.attributes)).collect();
+        let trigger_layouts: Vec<Layout> = plan.triggers.values().map(|t| Layout::of(&t.attributes)).collect();
         let contents: Vec<String> = plan.contents.keys().cloned().collect();
         let channels = plan.contents.values().map(|c| c.channel).collect();
         let segments: Vec<String> = plan.segments.keys().cloned().collect();
         let lists = plan.segments.values().map(|s| matches!(s, SegmentPlan::List)).collect();
         let journeys: Vec<String> = plan.journeys.iter().map(|j| j.name.clone()).collect();
+        let revenue = plan
+            .triggers
+            .values()
+            .zip(&trigger_layouts)
+            .map(|(t, layout): (_, &Layout)| {
+                (t.source == TriggerSource::Commerce).then(|| layout.slot(&["revenue".to_owned()]))
+            })
+            .collect();
         let index = |names: &[String]| names.iter().enumerate().map(|(i, n)| (n.clone(), i as u16)).collect();
         Catalog {
             profile: Layout::of(&plan.profile),
@@ -420,6 +441,7 @@ impl Catalog {
             segments,
             lists,
             journeys,
+            revenue,
         }
     }
 
@@ -531,33 +553,62 @@ impl Eq for Id {}
 /// Reads the profiles file. Bad lines are errors, or rejects when `rejects` is given.
 pub fn read_profiles(
     catalog: &Catalog,
-    file: &str,
-    text: &str,
+    file: DataFile<'_>,
     mut rejects: Option<&mut Vec<Rejected>>,
 ) -> Result<Profiles, InputError> {
     let mut profiles = Profiles::default();
-    let lines = line_count(text);
+    let lines = line_count(file.text);
     profiles.list.reserve(lines);
     profiles.index.reserve(lines);
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match read_profile(catalog, line, &profiles) {
+    for (n, line, fits) in data_lines(file) {
+        match fits.and_then(|()| read_profile(catalog, line, &profiles)) {
             Ok(profile) => {
                 profiles.index.insert(Id::from(&*profile.id), profiles.list.len() as u32);
                 profiles.list.push(profile);
             }
-            Err(problem) => {
-                let error = InputError { file: file.to_owned(), line: n + 1, problem };
-                match rejects.as_deref_mut() {
-                    Some(rejects) => rejects.push(Rejected { error, text: line.to_owned() }),
-                    None => return Err(error),
-                }
-            }
+            Err(problem) => set_aside(file, n, line, problem, rejects.as_deref_mut())?,
         }
     }
     Ok(profiles)
+}
+
+/// The text of a JSON Lines file without its UTF-8 byte order mark, if it has one.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The lines of a data file that hold something, with their numbers (1-based),
+/// after any byte order mark; a line longer than the limit is a problem.
+fn data_lines<'a>(file: DataFile<'a>) -> impl Iterator<Item = (usize, &'a str, Result<(), Problem>)> {
+    let limit = file.max_line_bytes;
+    without_bom(file.text).lines().enumerate().filter_map(move |(n, line)| {
+        if line.len() > limit {
+            let message = format!(
+                "the line is longer than the limit of {limit} bytes (raise it with `--max-line-bytes`); \
+                 it was not read"
+            );
+            return Some((n + 1, line, Err(Problem::new("", message))));
+        }
+        (!line.trim().is_empty()).then_some((n + 1, line, Ok(())))
+    })
+}
+
+/// A bad line `n` of `file`: the error, or set aside in `rejects` (its text cut to the line limit).
+fn set_aside(
+    file: DataFile<'_>,
+    n: usize,
+    line: &str,
+    problem: Problem,
+    rejects: Option<&mut Vec<Rejected>>,
+) -> Result<(), InputError> {
+    let error = InputError { file: file.name.to_owned(), line: n, problem };
+    let Some(rejects) = rejects else { return Err(error) };
+    let mut end = line.len().min(file.max_line_bytes);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    rejects.push(Rejected { error, text: line[..end].to_owned() });
+    Ok(())
 }
 
 /// The number of lines of `text`, to size the lists once (an upper bound of the records).
@@ -587,9 +638,23 @@ fn string_field<'a>(o: &'a Map<String, Json>, name: &str, required: bool) -> Res
     }
 }
 
+/// A profile id that is not a string: an integer is its decimal text (`42` and
+/// `"42"` are one profile); any other value is refused.
+fn integer_id(json: &Json, field: &str) -> Result<String, Problem> {
+    match json {
+        Json::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        other => {
+            Err(Problem::new(field, format!("expected a profile id (a string or an integer), found {}", kind(other))))
+        }
+    }
+}
+
 fn read_profile(catalog: &Catalog, line: &str, profiles: &Profiles) -> Result<Profile, Problem> {
     let mut o = object(line)?;
-    let id = string_field(&o, "id", true)?.unwrap_or_default().to_owned();
+    let id = match o.get("id") {
+        Some(json @ (Json::Number(_) | Json::Bool(_) | Json::Array(_) | Json::Object(_))) => integer_id(json, "id")?,
+        _ => string_field(&o, "id", true)?.unwrap_or_default().to_owned(),
+    };
     if profiles.index.contains_key(id.as_str()) {
         return Err(Problem::new("id", format!("a second profile with id `{id}`")));
     }
@@ -633,31 +698,83 @@ pub struct Events {
 pub fn read_events(
     catalog: &Catalog,
     profiles: &Profiles,
-    file: &str,
-    text: &str,
+    file: DataFile<'_>,
     mut rejects: Option<&mut Vec<Rejected>>,
 ) -> Result<Events, InputError> {
-    let mut list = Vec::with_capacity(line_count(text));
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match read_event(catalog, profiles, line) {
+    let mut list = Vec::with_capacity(line_count(file.text));
+    for (n, line, fits) in data_lines(file) {
+        match fits.and_then(|()| read_event(catalog, profiles, line)) {
             Ok(mut event) => {
-                event.line = (n + 1) as u32;
+                event.line = n as u32;
                 list.push(event);
             }
-            Err(problem) => {
-                let error = InputError { file: file.to_owned(), line: n + 1, problem };
-                match rejects.as_deref_mut() {
-                    Some(rejects) => rejects.push(Rejected { error, text: line.to_owned() }),
-                    None => return Err(error),
-                }
-            }
+            Err(problem) => set_aside(file, n, line, problem, rejects.as_deref_mut())?,
         }
     }
     list.sort_by_key(|e| e.ts);
     Ok(Events { list })
+}
+
+/// Reads a JSON Lines file in bounded chunks, so that a line longer than
+/// `max_line_bytes` is never held whole: it keeps only its first bytes (just over
+/// the limit, so that [`read_profiles`] and [`read_events`] refuse it by its line)
+/// and the rest of it is read and dropped. Invalid UTF-8 is an error naming its line.
+pub fn read_text(mut reader: impl BufRead, max_line_bytes: usize) -> io::Result<String> {
+    let keep = max_line_bytes.saturating_add(1);
+    let mut bytes = Vec::new();
+    let mut line_start = 0;
+    let mut dropping = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        let read = chunk.len();
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let newline = rest.iter().position(|&b| b == b'\n');
+            let part = &rest[..newline.unwrap_or(rest.len())];
+            if !dropping {
+                let room = keep - (bytes.len() - line_start);
+                if part.len() <= room {
+                    bytes.extend_from_slice(part);
+                } else {
+                    bytes.extend_from_slice(&part[..room]);
+                    end_on_character(&mut bytes, line_start);
+                    dropping = true;
+                }
+            }
+            match newline {
+                Some(at) => {
+                    bytes.push(b'\n');
+                    line_start = bytes.len();
+                    dropping = false;
+                    rest = &rest[at + 1..];
+                }
+                None => rest = &[],
+            }
+        }
+        reader.consume(read);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        io::Error::new(io::ErrorKind::InvalidData, format!("line {line} is not valid UTF-8 text"))
+    })
+}
+
+/// Ends a cut line (from `start`) on a whole character: a character cut in the
+/// middle becomes U+FFFD, which is as long or longer, so the line stays over the limit.
+fn end_on_character(bytes: &mut Vec<u8>, start: usize) {
+    if let Err(e) = std::str::from_utf8(&bytes[start..])
+        && e.error_len().is_none()
+    {
+        bytes.truncate(start + e.valid_up_to());
+        bytes.extend_from_slice("\u{fffd}".as_bytes());
+    }
 }
 
 const EVENT_FIELDS: [&str; 8] = ["id", "ts", "profile", "type", "data", "content", "journey", "segment"];
@@ -672,7 +789,7 @@ struct Envelope<'a> {
     #[serde(borrow, default)]
     ts: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    profile: Option<Cow<'a, str>>,
+    profile: Option<ProfileRef<'a>>,
     #[serde(borrow, default, rename = "type")]
     kind: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -683,6 +800,37 @@ struct Envelope<'a> {
     journey: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     segment: Option<Cow<'a, str>>,
+}
+
+/// The `profile` of an [`Envelope`]: a string, or an integer as its decimal text.
+struct ProfileRef<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ProfileRef<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProfileRef<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a profile id (a string or an integer)")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(ProfileRef(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(ProfileRef(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
+                Ok(ProfileRef(Cow::Owned(text)))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+                Ok(ProfileRef(Cow::Owned(n.to_string())))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+                Ok(ProfileRef(Cow::Owned(n.to_string())))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// The fields of an event line: an [`Envelope`], or the line's JSON object.
@@ -710,13 +858,13 @@ impl Fields for Map<String, Json> {
 impl Fields for Envelope<'_> {
     fn text(&self, name: &str, required: bool) -> Result<Option<&str>, Problem> {
         let value = match name {
-            "ts" => &self.ts,
-            "profile" => &self.profile,
-            "type" => &self.kind,
-            "content" => &self.content,
-            "journey" => &self.journey,
-            "segment" => &self.segment,
-            _ => &None,
+            "ts" => self.ts.as_deref(),
+            "profile" => self.profile.as_ref().map(|p| &*p.0),
+            "type" => self.kind.as_deref(),
+            "content" => self.content.as_deref(),
+            "journey" => self.journey.as_deref(),
+            "segment" => self.segment.as_deref(),
+            _ => None,
         };
         match value {
             Some(text) => Ok(Some(text)),
@@ -752,6 +900,10 @@ fn read_event_value(catalog: &Catalog, profiles: &Profiles, line: &str) -> Resul
             unknown.as_str(),
             format!("not a field of events (fields: {})", EVENT_FIELDS.join(", ")),
         ));
+    }
+    // A profile given by an integer is the profile of its decimal text.
+    if let Some(profile @ (Json::Number(_) | Json::Bool(_) | Json::Array(_) | Json::Object(_))) = o.get_mut("profile") {
+        *profile = Json::String(integer_id(profile, "profile")?);
     }
     // Taken out of the object: the string is kept, not copied.
     let id = match o.remove("id") {
@@ -799,6 +951,18 @@ fn typed_event(
         let mut values = vec![None; layout.slots.len()];
         if let Some(d) = data {
             layout.read(d, "data.", &mut values)?;
+        }
+        // An order needs its amount: a missing one is not an order worth 0.
+        if let Some(slot) = catalog.revenue[trigger as usize]
+            && !matches!(slot.and_then(|s| values.get(s)), Some(Some(Value::Number(_))))
+        {
+            return Err(Problem::new(
+                "data.revenue",
+                format!(
+                    "missing; `{kind_name}` is a `commerce` trigger, so each of its events needs `revenue`, \
+                     the order's amount (a number)"
+                ),
+            ));
         }
         EventKind::Trigger { trigger, data: values.into_boxed_slice() }
     } else if let Some((channel, event)) = ChannelEvent::parse(kind_name) {
@@ -854,16 +1018,30 @@ fn typed_event(
         let segment = catalog.list_segment(name, "segment")?;
         if kind_name == "segment.joined" { EventKind::SegmentJoined(segment) } else { EventKind::SegmentLeft(segment) }
     } else {
-        return Err(Problem::new(
-            "type",
-            format!(
-                "`{kind_name}` is not a trigger of the plan nor a built-in event type (triggers: {}; built in: \
-                 profile.updated, segment.joined, segment.left, email.opened, ...)",
-                catalog.triggers.join(", ")
-            ),
-        ));
+        return Err(Problem::new("type", unknown_event_type(catalog, kind_name)));
     };
     Ok(Event { ts, profile, kind, id, line: 0 })
+}
+
+/// Why `name` is not an event type: the closest trigger or built-in type when
+/// one is a likely typo, else every type the data may use.
+fn unknown_event_type(catalog: &Catalog, name: &str) -> String {
+    let built_in = BUILT_IN_EVENTS.iter().copied().chain(CHANNEL_EVENTS.iter().map(|(n, ..)| *n));
+    let triggers = catalog.triggers.iter().map(String::as_str);
+    let start = format!("`{name}` is not a trigger of the plan nor a built-in event type");
+    match journey_syntax::closest(name, triggers.chain(built_in)) {
+        Some(close) if catalog.trigger(close).is_some() => format!("{start}; did you mean the trigger `{close}`?"),
+        Some(close) => format!("{start}; did you mean `{close}`?"),
+        None => {
+            let channel: Vec<&str> = CHANNEL_EVENTS.iter().map(|(n, ..)| *n).collect();
+            format!(
+                "{start} (triggers: {}; built in: {}; channel events: {})",
+                catalog.triggers.join(", "),
+                BUILT_IN_EVENTS.join(", "),
+                channel.join(", ")
+            )
+        }
+    }
 }
 
 /// The slots a `profile.updated` sets (or clears, with `null`), in slot order.
@@ -952,7 +1130,7 @@ journey Welcome {
             "{{\"id\":\"p1\",\"email\":\"a@example.com\",\"points\":3,\"loyalty\":{{\"tier\":\"gold\"}}}}\n\
              {{\"id\":\"{LONG_ID}\",\"email\":null}}\n"
         );
-        read_profiles(catalog, "profiles.jsonl", &text, None).expect("valid profiles")
+        read_profiles(catalog, DataFile::new("profiles.jsonl", &text), None).expect("valid profiles")
     }
 
     /// The quick way (the envelope) and the JSON value read every line alike:
@@ -974,6 +1152,10 @@ journey Welcome {
             r#"{"ts":"2026-11-02","profile":"p1","type":"Cart"}"#,
             r#"{"ts":"2026-11-02T10:00:00Z","profile":"p2","type":"Cart"}"#,
             r#"{"ts":"2026-11-02T10:00:00Z","profile":7,"type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":-7,"type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":7.5,"type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":true,"type":"Cart"}"#,
+            r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"email.opend","content":"Hello"}"#,
             r#"{"ts":"2026-11-02T10:00:00Z","type":"Cart"}"#,
             r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","when":"now"}"#,
             r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Basket"}"#,
@@ -1002,6 +1184,60 @@ journey Welcome {
             let value = read_event_value(&catalog, &profiles, line);
             assert_eq!(format!("{quick:?}"), format!("{value:?}"), "{line}");
         }
+    }
+
+    /// A profile given by an integer is the profile of its decimal text, read the quick way.
+    #[test]
+    fn an_integer_profile_is_its_decimal_text() {
+        let catalog = catalog();
+        let text = "{\"id\":42}\n{\"id\":-7}\n";
+        let profiles = read_profiles(&catalog, DataFile::new("profiles.jsonl", text), None).expect("valid profiles");
+        let ids: Vec<&str> = profiles.list.iter().map(|p| &*p.id).collect();
+        assert_eq!(ids, ["42", "-7"]);
+        let line = r#"{"ts":"2026-11-02T10:00:00Z","profile":-7,"type":"Cart"}"#;
+        assert!(serde_json::from_str::<Envelope>(line).is_ok(), "the envelope takes an integer profile");
+        assert_eq!(read_event(&catalog, &profiles, line).map(|e| e.profile), Ok(1));
+    }
+
+    #[test]
+    fn every_channel_event_type_parses_to_its_channel() {
+        for (name, channel, event) in CHANNEL_EVENTS {
+            assert_eq!(ChannelEvent::parse(name), Some((channel, event)));
+            assert!(name.starts_with(&format!("{}.", format!("{channel:?}").to_lowercase())), "{name}");
+        }
+        assert_eq!(ChannelEvent::parse("sms.opened"), None);
+    }
+
+    /// A reader of `parts` in chunks of 7 bytes, so that lines and characters straddle chunks.
+    fn chunked(parts: Vec<Box<dyn io::Read>>) -> impl BufRead {
+        let reader = parts
+            .into_iter()
+            .fold(Box::new(io::empty()) as Box<dyn io::Read>, |all, part| Box::new(io::Read::chain(all, part)));
+        io::BufReader::with_capacity(7, reader)
+    }
+
+    #[test]
+    fn read_text_keeps_of_a_long_line_just_over_the_limit() {
+        use io::Read;
+        // Limit 20. Line 1 fits; line 2 is 10 MiB of `x`: 21 bytes kept, the rest
+        // dropped as it is read; line 3 (20 bytes and a CR) is whole; line 4 is 30
+        // `é` (60 bytes): 21 bytes kept would cut the 11th `é`, which becomes U+FFFD.
+        let parts: Vec<Box<dyn io::Read>> = vec![
+            Box::new(&b"{\"a\":1}\n"[..]),
+            Box::new(io::repeat(b'x').take(10 << 20)),
+            Box::new(&b"\n{\"b\":\"0123456789ab\"}\r\n"[..]),
+            Box::new(io::Cursor::new("é".repeat(30).into_bytes())),
+        ];
+        let text = read_text(chunked(parts), 20).expect("UTF-8");
+        let expected =
+            format!("{{\"a\":1}}\n{}\n{{\"b\":\"0123456789ab\"}}\r\n{}\u{fffd}", "x".repeat(21), "é".repeat(10));
+        assert_eq!(text, expected);
+        for line in text.lines().skip(1).step_by(2) {
+            assert!(line.len() > 20, "a cut line stays over the limit: {line}");
+        }
+        let bad: Vec<Box<dyn io::Read>> = vec![Box::new(&b"{}\n{}\n\xff{}\n"[..])];
+        let error = read_text(chunked(bad), 20).expect_err("not UTF-8");
+        assert_eq!(error.to_string(), "line 3 is not valid UTF-8 text");
     }
 
     #[test]

@@ -17,14 +17,61 @@ pub use engine::Options;
 pub use input::{InputError, Problem, Rejected};
 pub use report::{Messages, RecipientRow, Report};
 
-/// A data file: its name (for messages) and its text.
+/// A data file: its name (for messages), its text, and its longest line.
 #[derive(Clone, Copy, Debug)]
 pub struct DataFile<'a> {
     /// The name shown in errors.
     pub name: &'a str,
-    /// The JSON Lines.
+    /// The JSON Lines (a UTF-8 byte order mark at the start is skipped).
     pub text: &'a str,
+    /// A line longer than this, in bytes, is bad input ([`input::MAX_LINE_BYTES`] by default).
+    pub max_line_bytes: usize,
 }
+
+impl<'a> DataFile<'a> {
+    /// The file `name` holding `text`, with the default line limit (1 MiB).
+    pub fn new(name: &'a str, text: &'a str) -> DataFile<'a> {
+        DataFile { name, text, max_line_bytes: input::MAX_LINE_BYTES }
+    }
+}
+
+/// Why a run did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// A bad input line (rejects not kept).
+    Input(InputError),
+    /// The events file holds no event to replay and no start was given: there is
+    /// no instant to run from (a usage error, not bad data).
+    NothingToReplay {
+        /// The events file.
+        file: String,
+        /// Its lines set aside (with rejects kept), the first with its reason.
+        rejected: Vec<Rejected>,
+    },
+}
+
+impl From<InputError> for RunError {
+    fn from(error: InputError) -> RunError {
+        RunError::Input(error)
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Input(error) => error.fmt(f),
+            RunError::NothingToReplay { file, rejected } => {
+                write!(f, "`{file}` holds no event, so the run has no instant to start from")?;
+                if let Some(first) = rejected.first() {
+                    write!(f, " (its {} line(s) were set aside; the first: {})", rejected.len(), first.error)?;
+                }
+                write!(f, ": give `--start T` (RFC 3339) to run from T, or check that this is the events file")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
 
 /// What a run produces.
 #[derive(Debug)]
@@ -54,7 +101,8 @@ impl RunOutput {
 }
 
 /// Runs `plan` over the data. With `keep_rejects`, bad lines are set aside and
-/// the run goes on; without, the first bad line is the error.
+/// the run goes on; without, the first bad line is the error. No event to replay
+/// and no `options.start` is [`RunError::NothingToReplay`].
 pub fn run(
     plan: &Plan,
     profiles: DataFile<'_>,
@@ -62,18 +110,15 @@ pub fn run(
     options: Options,
     keep_rejects: bool,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<RunOutput, InputError> {
+) -> Result<RunOutput, RunError> {
     let catalog = input::Catalog::of(plan);
     let mut rejected = Vec::new();
-    let parsed_profiles =
-        input::read_profiles(&catalog, profiles.name, profiles.text, keep_rejects.then_some(&mut rejected))?;
-    let parsed_events = input::read_events(
-        &catalog,
-        &parsed_profiles,
-        events.name,
-        events.text,
-        keep_rejects.then_some(&mut rejected),
-    )?;
+    let parsed_profiles = input::read_profiles(&catalog, profiles, keep_rejects.then_some(&mut rejected))?;
+    let parsed_events = input::read_events(&catalog, &parsed_profiles, events, keep_rejects.then_some(&mut rejected))?;
+    if parsed_events.list.is_empty() && options.start.is_none() {
+        rejected.retain(|r| r.error.file == events.name);
+        return Err(RunError::NothingToReplay { file: events.name.to_owned(), rejected });
+    }
     let profile_count = parsed_profiles.list.len() as u64;
     let total = parsed_events.list.len() as u64;
     let engine = engine::Engine::new(plan, &catalog, parsed_profiles);
@@ -85,9 +130,9 @@ pub fn run(
             problem: Problem { field: "content".to_owned(), message: message.to_owned() },
         };
         if !keep_rejects {
-            return Err(error(*line, message));
+            return Err(error(*line, message).into());
         }
-        let lines: Vec<&str> = events.text.lines().collect();
+        let lines: Vec<&str> = input::without_bom(events.text).lines().collect();
         for (line, message) in &outcome.unmatched {
             let text = lines.get(*line as usize - 1).copied().unwrap_or_default().to_owned();
             rejected.push(Rejected { error: error(*line, message), text });

@@ -8,7 +8,7 @@
 use journey_check::{Mode, Project, check};
 use journey_plan::{Plan, lower};
 use journey_runtime::report::{JourneyReport, Metrics};
-use journey_runtime::{DataFile, InputError, Options, RunOutput};
+use journey_runtime::{DataFile, InputError, Options, RunError, RunOutput};
 use journey_time::Timestamp;
 
 /// Declarations shared by every scenario: the journeys are appended to it.
@@ -111,6 +111,26 @@ fn at(text: &str) -> i64 {
     Timestamp::parse(text).expect("a valid instant").0
 }
 
+/// A run over the data with lines of at most `max_line_bytes`.
+fn try_run_limited(
+    plan: &Plan,
+    profiles: &str,
+    events: &str,
+    options: Options,
+    keep_rejects: bool,
+    max_line_bytes: usize,
+) -> Result<RunOutput, RunError> {
+    journey_runtime::run(
+        plan,
+        DataFile { name: "profiles.jsonl", text: profiles, max_line_bytes },
+        DataFile { name: "events.jsonl", text: events, max_line_bytes },
+        options,
+        keep_rejects,
+        &mut |_, _| {},
+    )
+}
+
+/// A run over the data (lines of at most 1 MiB); any error is a bad line's.
 fn try_run_with(
     plan: &Plan,
     profiles: &str,
@@ -118,14 +138,10 @@ fn try_run_with(
     options: Options,
     keep_rejects: bool,
 ) -> Result<RunOutput, InputError> {
-    journey_runtime::run(
-        plan,
-        DataFile { name: "profiles.jsonl", text: profiles },
-        DataFile { name: "events.jsonl", text: events },
-        options,
-        keep_rejects,
-        &mut |_, _| {},
-    )
+    try_run_limited(plan, profiles, events, options, keep_rejects, 1 << 20).map_err(|error| match error {
+        RunError::Input(error) => error,
+        other => panic!("not a bad line: {other}"),
+    })
 }
 
 fn run_with(plan: &Plan, profiles: &str, events: &str, options: Options) -> RunOutput {
@@ -1787,8 +1803,8 @@ fn bad_input_a_mistyped_field() {
     );
     bad(
         None,
-        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":7,"type":"Cart"}"#),
-        "events.jsonl:2: field `profile`: expected a string, found the number 7",
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":7.5,"type":"Cart"}"#),
+        "events.jsonl:2: field `profile`: expected a profile id (a string or an integer), found the number 7.5",
     );
 }
 
@@ -1828,8 +1844,234 @@ fn bad_input_an_unknown_event_type() {
         None,
         Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Checkout"}"#),
         "events.jsonl:2: field `type`: `Checkout` is not a trigger of the plan nor a built-in event type (triggers: \
-         Buy, Cancel, Cart, Visit; built in: profile.updated, segment.joined, segment.left, email.opened, ...)",
+         Buy, Cancel, Cart, Visit; built in: profile.updated, segment.joined, segment.left; channel events: \
+         email.delivered, email.bounced, email.opened, email.clicked, email.unsubscribed, email.spam_reported, \
+         sms.delivered, sms.undelivered, sms.clicked, sms.unsubscribed, push.delivered, push.bounced, push.opened)",
     );
+}
+
+#[test]
+fn bad_input_an_event_type_with_a_typo_suggests_the_type_meant() {
+    // One letter away from a channel event, a built-in event and a trigger.
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"email.opend","content":"Mail"}"#),
+        "events.jsonl:2: field `type`: `email.opend` is not a trigger of the plan nor a built-in event type; did you \
+         mean `email.opened`?",
+    );
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"profile.update","data":{"age":3}}"#),
+        "events.jsonl:2: field `type`: `profile.update` is not a trigger of the plan nor a built-in event type; did \
+         you mean `profile.updated`?",
+    );
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Visits","data":{"page":"/"}}"#),
+        "events.jsonl:2: field `type`: `Visits` is not a trigger of the plan nor a built-in event type; did you mean \
+         the trigger `Visit`?",
+    );
+}
+
+#[test]
+fn bad_input_a_commerce_event_without_revenue() {
+    // runtime.md §10: an order without a numeric `revenue` is bad input, not an order worth 0.
+    let expected = "events.jsonl:2: field `data.revenue`: missing; `Buy` is a `commerce` trigger, so each of its \
+                    events needs `revenue`, the order's amount (a number)";
+    for line in [
+        r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Buy"}"#,
+        r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Buy","data":null}"#,
+        r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Buy","data":{}}"#,
+        r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Buy","data":{"revenue":null}}"#,
+    ] {
+        bad(None, Some(line), expected);
+    }
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"Buy","data":{"revenue":"12"}}"#),
+        "events.jsonl:2: field `data.revenue`: expected an amount (`money`), found the string \"12\"",
+    );
+}
+
+#[test]
+fn profile_ids_may_be_integers() {
+    // runtime.md §10: 42 and "42" are one profile. Profile 42 enters by a cart
+    // sent with `"profile":42` and opens its email by `"profile":"42"`; profile -7
+    // (an integer in the profiles file, a string in the events) enters too.
+    // => two sends, to "42" and "-7"; one open, of 42's email.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let people = format!(
+        "{}\n{}\n",
+        profile("x").replace(r#""id":"x""#, r#""id":42"#),
+        profile("y").replace(r#""id":"y""#, r#""id":-7"#)
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":42,"type":"Cart","data":{"total":10}}
+        {"ts":"2026-11-02T10:30:00Z","profile":"-7","type":"Cart","data":{"total":10}}
+        {"ts":"2026-11-02T11:00:00Z","profile":"42","type":"email.opened","content":"Mail"}
+        "#,
+    );
+    let out = run(&plan, &people, &events);
+    assert_eq!(sends(&out), ["11-02 10:00 42 Mail", "11-02 10:30 -7 Mail"]);
+    assert_eq!(journey(&out, "J").metrics.email.opened, 1);
+
+    // One profile written both ways is a duplicate id.
+    let twice = format!("{}\n{}\n", profile("x").replace(r#""id":"x""#, r#""id":42"#), profile("42"));
+    let error = try_run_with(&plan, &twice, &events, Options::default(), false).expect_err("a duplicate id");
+    assert_eq!(error.to_string(), "profiles.jsonl:2: field `id`: a second profile with id `42`");
+
+    // Other types stay errors.
+    bad(
+        Some(r#"{"id":4.5}"#),
+        None,
+        "profiles.jsonl:3: field `id`: expected a profile id (a string or an integer), found the number 4.5",
+    );
+    bad(
+        Some(r#"{"id":true}"#),
+        None,
+        "profiles.jsonl:3: field `id`: expected a profile id (a string or an integer), found `true`",
+    );
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":["p1"],"type":"Cart","data":{"total":10}}"#),
+        "events.jsonl:2: field `profile`: expected a profile id (a string or an integer), found an array",
+    );
+}
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_a_file_is_skipped() {
+    // Both files start with U+FEFF (as Windows tools write them): the run is the
+    // plain one, p1 gets its email. A mark anywhere else is not skipped.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let people = format!("\u{feff}{}", profiles(&["p1", "p2"]));
+    let events = format!("\u{feff}{GOOD_EVENT}\n");
+    let out = try_run_with(&plan, &people, &events, Options::default(), true).expect("a valid run");
+    assert_eq!(sends(&out), ["11-02 10:00 p1 Mail"]);
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+    bad(None, Some(&format!("\u{feff}{GOOD_EVENT}")), "events.jsonl:2: not valid JSON at column 1: expected value");
+}
+
+#[test]
+fn a_line_over_the_limit_is_bad_input_and_its_reject_is_cut() {
+    // A limit of 200 bytes (profile lines are 133). Events: line 1 (78 bytes) enters
+    // p1; line 2 is a Visit of 75 + 140 + 3 = 218 bytes (70 `é`, 2 bytes each);
+    // line 3 a Visit of exactly 200 bytes (61 `é`), which is read. A profile line
+    // of 205 bytes (an id of 20 letters) is over the limit too.
+    // => line 2 refused; with rejects, its text is its first 199 bytes (the 200th
+    //    would cut an `é` in two): the start and 62 `é`.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let visit = |n: usize| {
+        format!(
+            r#"{{"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"Visit","data":{{"page":"{}"}}}}"#,
+            "é".repeat(n)
+        )
+    };
+    assert_eq!((GOOD_EVENT.len(), visit(70).len(), visit(61).len()), (78, 218, 200));
+    let events = format!("{GOOD_EVENT}\n{}\n{}\n", visit(70), visit(61));
+    let people = profiles(&["p1", "p2"]);
+    let error = try_run_limited(&plan, &people, &events, Options::default(), false, 200).expect_err("too long");
+    assert_eq!(
+        error.to_string(),
+        "events.jsonl:2: the line is longer than the limit of 200 bytes (raise it with `--max-line-bytes`); it was \
+         not read"
+    );
+    let out = try_run_limited(&plan, &people, &events, Options::default(), true, 200).expect("rejects go on");
+    let rejected: Vec<(usize, &str)> = out.rejected.iter().map(|r| (r.error.line, r.text.as_str())).collect();
+    let cut =
+        format!(r#"{{"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"Visit","data":{{"page":"{}"#, "é".repeat(62));
+    assert_eq!(rejected, [(2, cut.as_str())]);
+    assert_eq!((out.report.input.events, out.report.input.rejected), (2, 1));
+    assert_eq!(sends(&out), ["11-02 10:00 p1 Mail"]);
+
+    let long_profile = format!("{}{}\n", people, profile(&"p".repeat(20)));
+    let error =
+        try_run_limited(&plan, &long_profile, &events[..79], Options::default(), false, 200).expect_err("too long");
+    assert!(error.to_string().starts_with("profiles.jsonl:3: the line is longer than the limit"), "{error}");
+}
+
+#[test]
+fn an_events_file_with_no_event_and_no_start_is_refused() {
+    // runtime.md §10: nothing to replay and no --start is not a run from 1970.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let people = profiles(&["p1"]);
+    for events in ["", "\n  \n", "\u{feff}"] {
+        let error = try_run_limited(&plan, &people, events, Options::default(), true, 1 << 20).expect_err("no event");
+        assert_eq!(
+            error.to_string(),
+            "`events.jsonl` holds no event, so the run has no instant to start from: give `--start T` (RFC 3339) to \
+             run from T, or check that this is the events file"
+        );
+    }
+    // Every line set aside: the same, with the first reason.
+    let error =
+        try_run_limited(&plan, &people, "not json\n[]\n", Options::default(), true, 1 << 20).expect_err("no event");
+    assert_eq!(
+        error.to_string(),
+        "`events.jsonl` holds no event, so the run has no instant to start from (its 2 line(s) were set aside; the \
+         first: events.jsonl:1: not valid JSON at column 2: expected ident): give `--start T` (RFC 3339) to run from \
+         T, or check that this is the events file"
+    );
+    // With a start, an empty history is a run: nothing happens, from that instant.
+    let options = Options { start: Some(at("2026-11-02T10:00:00Z")), until: None };
+    let out = run_with(&plan, &people, "", options);
+    assert_eq!((out.report.input.events, journey(&out, "J").entered), (0, 0));
+}
+
+#[test]
+fn a_rejected_line_registers_no_event_id() {
+    // Line 2 (id e1) is p2's open of an email never sent to p2: rejected. Line 3,
+    // p1's open of its email, has the same id: it is the first event with that id
+    // to be replayed, so it counts (no duplicate). Line 4 repeats e1 again: a duplicate.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":10}}
+        {"id":"e1","ts":"2026-11-02T10:30:00Z","profile":"p2","type":"email.opened","content":"Mail"}
+        {"id":"e1","ts":"2026-11-02T11:00:00Z","profile":"p1","type":"email.opened","content":"Mail"}
+        {"id":"e1","ts":"2026-11-02T11:30:00Z","profile":"p1","type":"email.clicked","content":"Mail"}
+        "#,
+    );
+    let out = try_run_with(&plan, &profiles(&["p1", "p2"]), &events, Options::default(), true).expect("rejects");
+    assert_eq!(out.rejected.iter().map(|r| r.error.line).collect::<Vec<_>>(), [2]);
+    let input = &out.report.input;
+    assert_eq!((input.events, input.duplicates, input.rejected), (2, 1, 1));
+    let email = &journey(&out, "J").metrics.email;
+    assert_eq!((email.opened, email.clicked), (1, 0));
+}
+
+#[test]
+fn a_rejected_line_does_not_re_evaluate_suppression() {
+    // `Lapsing` holds a profile whose latest Visit was 1 whole day ago (not 0, not 2).
+    // p1 visits at 11-02 10:00 and enters; the wait ends at 11-04 10:00, when its
+    // suppression is checked: 2 days, not a member, so Second is sent.
+    // Line 2, at 11-03 12:00 (1 day after the visit), reports the delivery of a
+    // Text not yet sent to p1: rejected, it is not an event, so it does not
+    // suppress p1 at that instant (a valid event then would).
+    // => Mail at 11-02 10:00, Text at 11-04 10:00; completed, not suppressed.
+    let plan = plan(
+        "segment Lapsing {
+           where days_since(Visit) == 1
+         }
+         journey J {
+           start on Visit
+           suppress Lapsing
+           send Mail to profile.email
+           wait 2d
+           send Text to profile.phone
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-03T12:00:00Z","profile":"p1","type":"sms.delivered","content":"Text"}
+        "#,
+    );
+    let options = until("2026-11-05T10:00:00Z");
+    let out = try_run_with(&plan, &profiles(&["p1"]), &events, options, true).expect("rejects");
+    assert_eq!(out.rejected.iter().map(|r| r.error.line).collect::<Vec<_>>(), [2]);
+    assert_eq!(sends(&out), ["11-02 10:00 p1 Mail", "11-04 10:00 p1 Text"]);
+    assert_eq!(exits(journey(&out, "J")), [1, 0, 0, 0]);
 }
 
 #[test]
