@@ -157,7 +157,8 @@ pub struct Outcome {
     pub before_start: u64,
     /// Events after `--until` (not replayed).
     pub after_until: u64,
-    /// Channel events naming a message never sent to that profile.
+    /// Channel events naming no message sent to that profile in the run, with
+    /// their line and reason: counted, never changing a metric.
     pub unmatched: Vec<(u32, String)>,
     /// The ids of the profiles, by index (the messages name profiles by index).
     pub profile_ids: Texts,
@@ -633,17 +634,14 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        // A line set aside as bad input never reaches the engine: only the ids
+        // of events register.
         let repeated = repeated_ids(events);
-        // Ids whose every event so far was rejected (unmatched): a rejected line
-        // registers nothing, so the next event with that id is no duplicate.
-        let mut unregistered: HashSet<&str> = HashSet::new();
         for (i, event) in events.iter().enumerate() {
             if i % 65_536 == 0 {
                 progress(i as u64);
             }
-            let id = event.id.as_deref();
-            let first_accepted = repeated[i] && id.is_some_and(|id| unregistered.contains(id));
-            if repeated[i] && !first_accepted {
+            if repeated[i] {
                 self.out.duplicates += 1;
                 continue;
             }
@@ -658,14 +656,7 @@ impl<'a> Engine<'a> {
             }
             self.fire_timers(|t| t < event.ts);
             self.out.events_processed += 1;
-            let accepted = self.event(i as u32, event);
-            if let Some(id) = id {
-                if !accepted {
-                    unregistered.insert(id);
-                } else if first_accepted {
-                    unregistered.remove(id);
-                }
-            }
+            self.event(i as u32, event);
         }
         self.fire_timers(|t| t <= until);
         progress(events.len() as u64);
@@ -730,7 +721,7 @@ impl<'a> Engine<'a> {
 
     /// Event `i` of the run; false when it is rejected (a channel event of no send),
     /// which then changes nothing, not even the suppression of its profile.
-    fn event(&mut self, i: u32, event: &Event) -> bool {
+    fn event(&mut self, i: u32, event: &Event) {
         let p = event.profile;
         let now = event.ts;
         match &event.kind {
@@ -742,15 +733,12 @@ impl<'a> Engine<'a> {
                 self.remember(event);
             }
             EventKind::Channel { event: what, content, journey } => {
-                // A channel event that matches no message is set aside (not an event).
-                if !self.channel_event(p, *what, *content, *journey, now, event.line) {
-                    return false;
-                }
+                self.channel_event(p, *what, *content, *journey, now, event.line);
+                // An unsubscribe opts out even when its message is not one of the run's.
                 self.remember(event);
             }
         }
         self.check_suppression(p, now);
-        true
     }
 
     /// A trigger event, event `i` of the run, with `data`.
@@ -947,16 +935,10 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// A channel event of `p` about `content`; false when no send matches it (it is then rejected).
-    fn channel_event(
-        &mut self,
-        p: u32,
-        what: ChannelEvent,
-        content: u16,
-        journey: Option<u16>,
-        now: i64,
-        line: u32,
-    ) -> bool {
+    /// A channel event of `p` about `content`. One that matches no send of the
+    /// run (a message sent before the start, or by another tool) is counted as
+    /// unmatched and changes no metric (runtime.md §7).
+    fn channel_event(&mut self, p: u32, what: ChannelEvent, content: u16, journey: Option<u16>, now: i64, line: u32) {
         let latest = self.latest(p);
         let found = self.pairs.of_content[content as usize]
             .iter()
@@ -968,9 +950,12 @@ impl<'a> Engine<'a> {
             let name = &self.catalog.contents[content as usize];
             self.out.unmatched.push((
                 line,
-                format!("`{name}` was never sent to profile `{}` before this event", self.profiles[p as usize].id),
+                format!(
+                    "unmatched: `{name}` was never sent to profile `{}` in this run before this event",
+                    self.profiles[p as usize].id
+                ),
             ));
-            return false;
+            return;
         };
         let message = &mut self.out.messages[index as usize];
         let mut counts_as_open = false;
@@ -1020,7 +1005,6 @@ impl<'a> Engine<'a> {
             let next = *on_event;
             self.resume(p, j, next, now);
         }
-        true
     }
 
     fn check_suppression(&mut self, p: u32, now: i64) {

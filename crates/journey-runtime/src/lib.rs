@@ -123,28 +123,28 @@ pub fn run(
     let total = parsed_events.list.len() as u64;
     let engine = engine::Engine::new(plan, &catalog, parsed_profiles);
     let outcome = engine.run(&parsed_events.list, options, &mut |done| progress(done, total));
-    if let Some((line, message)) = outcome.unmatched.first() {
-        let error = |line: u32, message: &str| InputError {
-            file: events.name.to_owned(),
-            line: line as usize,
-            problem: Problem { field: "content".to_owned(), message: message.to_owned() },
-        };
-        if !keep_rejects {
-            return Err(error(*line, message).into());
-        }
+    let rejected_lines = rejected.len() as u64;
+    // Unmatched channel events are no error (runtime.md §7): counted, and written
+    // with the rejects, with their reason, when those are kept.
+    if keep_rejects && !outcome.unmatched.is_empty() {
         let lines: Vec<&str> = input::without_bom(events.text).lines().collect();
         for (line, message) in &outcome.unmatched {
             let text = lines.get(*line as usize - 1).copied().unwrap_or_default().to_owned();
-            rejected.push(Rejected { error: error(*line, message), text });
+            let problem = Problem { field: "content".to_owned(), message: message.to_owned() };
+            rejected.push(Rejected {
+                error: InputError { file: events.name.to_owned(), line: *line as usize, problem },
+                text,
+            });
         }
     }
     let summary = report::InputSummary {
         profiles: profile_count,
         events: outcome.events_processed - outcome.unmatched.len() as u64,
         duplicates: outcome.duplicates,
+        unmatched: outcome.unmatched.len() as u64,
         before_start: outcome.before_start,
         after_until: outcome.after_until,
-        rejected: rejected.len() as u64,
+        rejected: rejected_lines,
     };
     let report = report::build(plan, &catalog, &outcome, summary);
     let messages = Messages::new(plan, &catalog, outcome.profile_ids, outcome.addresses, outcome.messages);

@@ -38,6 +38,9 @@ pub struct InputSummary {
     pub events: u64,
     /// Events ignored because their `id` was already seen.
     pub duplicates: u64,
+    /// Channel events of a message never sent to that profile in the run (sent
+    /// before the start, or by another tool): they change no metric.
+    pub unmatched: u64,
     /// Events before `start`: they updated profiles and histories only.
     pub before_start: u64,
     /// Events after `until`: not replayed.
@@ -722,8 +725,8 @@ impl Report {
         out.push_str(&format!("Run from {} to {}\n", self.start, self.until));
         let i = &self.input;
         out.push_str(&format!(
-            "{} profiles, {} events replayed ({} duplicates ignored, {} before start, {} after until, {} rejected)\n",
-            i.profiles, i.events, i.duplicates, i.before_start, i.after_until, i.rejected
+            "{} profiles, {} events replayed ({} duplicates ignored, {} unmatched, {} before start, {} after until, {} rejected)\n",
+            i.profiles, i.events, i.duplicates, i.unmatched, i.before_start, i.after_until, i.rejected
         ));
         for journey in &self.journeys {
             out.push('\n');

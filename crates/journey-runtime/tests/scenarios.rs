@@ -2020,14 +2020,14 @@ fn an_events_file_with_no_event_and_no_start_is_refused() {
 
 #[test]
 fn a_rejected_line_registers_no_event_id() {
-    // Line 2 (id e1) is p2's open of an email never sent to p2: rejected. Line 3,
-    // p1's open of its email, has the same id: it is the first event with that id
-    // to be replayed, so it counts (no duplicate). Line 4 repeats e1 again: a duplicate.
+    // Line 2 (id e1) is an open of a message the plan does not have: rejected.
+    // Line 3, p1's open of its email, has the same id: it is the first event with
+    // that id, so it counts (no duplicate). Line 4 repeats e1: a duplicate.
     let plan = plan(BAD_INPUT_JOURNEY);
     let events = lines(
         r#"
         {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":10}}
-        {"id":"e1","ts":"2026-11-02T10:30:00Z","profile":"p2","type":"email.opened","content":"Mail"}
+        {"id":"e1","ts":"2026-11-02T10:30:00Z","profile":"p1","type":"email.opened","content":"Nope"}
         {"id":"e1","ts":"2026-11-02T11:00:00Z","profile":"p1","type":"email.opened","content":"Mail"}
         {"id":"e1","ts":"2026-11-02T11:30:00Z","profile":"p1","type":"email.clicked","content":"Mail"}
         "#,
@@ -2041,13 +2041,47 @@ fn a_rejected_line_registers_no_event_id() {
 }
 
 #[test]
+fn an_unmatched_channel_event_is_counted_and_is_an_event() {
+    // Line 2 (id e1) is p2's open of an email never sent to p2 in this run (sent
+    // before it, or by another tool): no error, counted as unmatched, no metric
+    // changes. It is an event: line 3 repeats its id, a duplicate. p2's
+    // unsubscribe at 10:40 (unmatched too) opts p2 out of email: at 11:00 p2's
+    // cart sends it nothing. With rejects, both unmatched lines are written
+    // there with their reason, but they are not counted as rejected.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let events = lines(
+        r#"
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":10}}
+        {"id":"e1","ts":"2026-11-02T10:30:00Z","profile":"p2","type":"email.opened","content":"Mail"}
+        {"id":"e1","ts":"2026-11-02T10:35:00Z","profile":"p1","type":"email.opened","content":"Mail"}
+        {"ts":"2026-11-02T10:40:00Z","profile":"p2","type":"email.unsubscribed","content":"Mail"}
+        {"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"Cart","data":{"total":10}}
+        "#,
+    );
+    for keep_rejects in [false, true] {
+        let out = try_run_with(&plan, &profiles(&["p1", "p2"]), &events, Options::default(), keep_rejects)
+            .expect("unmatched events are no error");
+        let input = &out.report.input;
+        assert_eq!((input.events, input.unmatched, input.duplicates, input.rejected), (2, 2, 1, 0));
+        let email = &journey(&out, "J").metrics.email;
+        assert_eq!((email.total_sends, email.opened, email.unsubscribed, email.opted_out), (1, 0, 0, 1));
+        let set_aside: Vec<(usize, bool)> = out
+            .rejected
+            .iter()
+            .map(|r| (r.error.line, r.error.to_string().contains("unmatched: `Mail` was never sent")))
+            .collect();
+        assert_eq!(set_aside, if keep_rejects { vec![(2, true), (4, true)] } else { vec![] });
+    }
+}
+
+#[test]
 fn a_rejected_line_does_not_re_evaluate_suppression() {
     // `Lapsing` holds a profile whose latest Visit was 1 whole day ago (not 0, not 2).
     // p1 visits at 11-02 10:00 and enters; the wait ends at 11-04 10:00, when its
     // suppression is checked: 2 days, not a member, so Second is sent.
-    // Line 2, at 11-03 12:00 (1 day after the visit), reports the delivery of a
-    // Text not yet sent to p1: rejected, it is not an event, so it does not
-    // suppress p1 at that instant (a valid event then would).
+    // Line 2, at 11-03 12:00 (1 day after the visit), is a Visit whose page is a
+    // number: rejected, it is not an event, so it does not suppress p1 at that
+    // instant (a valid event then would).
     // => Mail at 11-02 10:00, Text at 11-04 10:00; completed, not suppressed.
     let plan = plan(
         "segment Lapsing {
@@ -2064,7 +2098,7 @@ fn a_rejected_line_does_not_re_evaluate_suppression() {
     let events = lines(
         r#"
         {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
-        {"ts":"2026-11-03T12:00:00Z","profile":"p1","type":"sms.delivered","content":"Text"}
+        {"ts":"2026-11-03T12:00:00Z","profile":"p1","type":"Visit","data":{"page":5}}
         "#,
     );
     let options = until("2026-11-05T10:00:00Z");
@@ -2138,23 +2172,10 @@ fn bad_input_a_duplicate_profile_id() {
 }
 
 #[test]
-fn bad_input_a_channel_event_for_a_message_never_sent_to_that_profile() {
-    // p2 never entered; and p1's open at 09:00 comes before its email (10:00).
-    bad(
-        None,
-        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p2","type":"email.opened","content":"Mail"}"#),
-        "events.jsonl:2: field `content`: `Mail` was never sent to profile `p2` before this event",
-    );
-    bad(
-        None,
-        Some(r#"{"ts":"2026-11-02T09:00:00Z","profile":"p1","type":"email.opened","content":"Mail"}"#),
-        "events.jsonl:2: field `content`: `Mail` was never sent to profile `p1` before this event",
-    );
-}
-
-#[test]
 fn rejects_collect_every_bad_line_and_the_run_counts_the_rest() {
-    // Three bad lines among five events: p1's cart and open are kept.
+    // Two bad lines among five events, and p2's open of a Mail never sent to it
+    // (unmatched: written with the rejects, not counted as rejected): p1's cart
+    // and open are kept.
     let plan = plan(BAD_INPUT_JOURNEY);
     let events = lines(
         r#"
@@ -2168,7 +2189,8 @@ fn rejects_collect_every_bad_line_and_the_run_counts_the_rest() {
     let out = try_run_with(&plan, &profiles(&["p1", "p2"]), &events, Options::default(), true).expect("rejects");
     let lines: Vec<usize> = out.rejected.iter().map(|r| r.error.line).collect();
     assert_eq!(lines, [2, 5, 4]);
-    assert_eq!((out.report.input.rejected, out.report.input.events), (3, 2));
+    let input = &out.report.input;
+    assert_eq!((input.rejected, input.unmatched, input.events), (2, 1, 2));
     assert_eq!(journey(&out, "J").metrics.email.opened, 1);
 }
 
@@ -2176,7 +2198,7 @@ fn rejects_collect_every_bad_line_and_the_run_counts_the_rest() {
 fn any_truncated_line_is_an_error_or_a_reject_never_a_panic() {
     // Every line of the metrics scenario cut at every character: without rejects the
     // run stops with an error naming that line; with rejects it always goes on (a cut
-    // Cart line also orphans that profile's channel events, rejected after it).
+    // Cart line also leaves that profile's channel events unmatched).
     let plan = plan(METRICS_JOURNEY);
     let people = metrics_profiles();
     let events: Vec<String> = lines(METRICS_EVENTS).lines().map(str::to_owned).collect();
