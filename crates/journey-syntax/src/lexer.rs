@@ -87,7 +87,7 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
     let mut lexer = TokenKind::lexer(text);
     let mut invalid: Option<Span> = None;
     while let Some(result) = lexer.next() {
-        let span = Span::from(lexer.span());
+        let mut span = Span::from(lexer.span());
         let kind = match result {
             Ok(kind) => kind,
             Err(LexError::InvalidCharacter) => {
@@ -141,6 +141,10 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
         if let Some(run) = invalid.take() {
             out.diagnostics.push(invalid_character(file, text, run));
             out.invalid.push(run);
+        }
+        if matches!(kind, TokenKind::LineComment | TokenKind::HashComment) && text[span.range()].ends_with('\r') {
+            // The `\r` of a `\r\n` line ending is not part of the comment.
+            span.end -= 1;
         }
         match kind {
             TokenKind::LineComment => {
@@ -256,6 +260,13 @@ mod tests {
         assert_eq!(lex_for_parser(FileId(0), "send € €€ x; y").tokens.len(), 3, "the parser never sees them");
         let messages: Vec<_> = lexed.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["invalid character `€`", "invalid characters `€€`", "invalid character `;`"]);
+    }
+
+    #[test]
+    fn line_comments_end_before_the_carriage_return_of_a_crlf() {
+        let text = "// a\r\n/// b\r\n# c\r\nx // d\r";
+        let spans: Vec<Span> = lex(FileId(0), text).comments.iter().map(|c| c.span).collect();
+        assert_eq!(spans, [Span::new(0, 4), Span::new(6, 11), Span::new(13, 16), Span::new(20, 24)]);
     }
 
     #[test]

@@ -135,6 +135,7 @@ fn placeholders(file: FileId, body: &str, offset: usize, problems: &mut Vec<Diag
         let inner_start = open + 2;
         let Some(close) = body[inner_start..].find("}}").map(|i| i + inner_start) else {
             let line_end = body[open..].find('\n').map_or(body.len(), |i| open + i);
+            let line_end = if body[..line_end].ends_with('\r') { line_end - 1 } else { line_end };
             problems.push(
                 Diagnostic::error(
                     Code::MalformedPlaceholder,
