@@ -178,7 +178,37 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
         out.diagnostics.push(invalid_character(file, text, run));
         out.invalid.push(run);
     }
+    join_spaced_durations(text, &mut out.tokens);
     out
+}
+
+/// Makes one duration token of a number and a unit word after it on the same
+/// line (`1 d`, `3 days`, `1 mo`): the parser then reports one error with a fix
+/// (`1d`), not a number without a unit and a stray word.
+fn join_spaced_durations(text: &str, tokens: &mut Vec<(TokenKind, ParseSpan)>) {
+    let spaced = |pair: &[(TokenKind, ParseSpan)]| {
+        let [(TokenKind::Number, number), (TokenKind::Ident, word)] = pair else { return false };
+        let gap = &text[number.end as usize..word.start as usize];
+        !gap.is_empty()
+            && gap.bytes().all(|b| b == b' ' || b == b'\t')
+            && !text[number.start as usize..number.end as usize].contains('.')
+            && crate::literal::is_unit_word(&text[word.start as usize..word.end as usize])
+    };
+    if !tokens.windows(2).any(spaced) {
+        return;
+    }
+    let mut joined = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if i + 1 < tokens.len() && spaced(&tokens[i..i + 2]) {
+            joined.push((TokenKind::Duration, ParseSpan::from(tokens[i].1.start..tokens[i + 1].1.end)));
+            i += 2;
+        } else {
+            joined.push(tokens[i]);
+            i += 1;
+        }
+    }
+    *tokens = joined;
 }
 
 fn invalid_character(file: FileId, text: &str, span: Span) -> Diagnostic {
