@@ -121,3 +121,28 @@ journey Cart {{
         assert!(text.contains(written), "{written:?} in:\n{text}");
     }
 }
+
+#[test]
+fn a_missing_brace_before_else_is_fixed_where_the_indentation_shows() {
+    let broken = format!(
+        "{DECLARATIONS}
+journey Cart {{
+  start on AbandonedCart
+  if profile.first_name == \"A\" {{
+    send Reminder to profile.email
+  else {{
+    send Newsletter to profile.email
+  }}
+}}
+"
+    );
+    let project = Project::from_texts([("a.journey", broken.clone())]);
+    let errors: Vec<_> = check(&project, Mode::Design).diagnostics.into_iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].message, "this block is not closed");
+    let (count, text) = fixed(&broken);
+    assert_eq!(count, 1, "{text}");
+    let left = errors_left(&text);
+    assert!(left.is_empty(), "{left:?}\n{text}");
+    assert!(text.contains("    send Reminder to profile.email\n  } else {\n"), "{text}");
+}
