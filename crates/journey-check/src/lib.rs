@@ -68,6 +68,7 @@ pub fn check(project: &Project, mode: Mode) -> Analysis {
     diagnostics.extend(project.parses.iter().flat_map(|parse| parse.diagnostics.iter().cloned()));
     if diagnostics.iter().any(Diagnostic::is_error) {
         let broken = broken_declarations(project, &diagnostics);
+        note_what_was_not_checked(&mut diagnostics, broken.len());
         let inside = |d: &Diagnostic| {
             let (file, at) = (d.primary.file, d.primary.span.start);
             broken.iter().any(|(f, span)| *f == file && span.start <= at && at < span.end.max(span.start + 1))
@@ -81,8 +82,29 @@ pub fn check(project: &Project, mode: Mode) -> Analysis {
     Analysis { diagnostics, program }
 }
 
+/// Says, on the first of the `errors` found while reading and parsing, how many
+/// declarations were not fully checked because of them (their checker findings
+/// would be echoes of the parser's recovery), and that warnings wait: a user
+/// then knows that more may come once the syntax is fixed.
+fn note_what_was_not_checked(errors: &mut [Diagnostic], broken: usize) {
+    let Some(first) = errors.iter_mut().filter(|d| d.is_error()).min_by_key(|d| d.sort_key()) else { return };
+    let declarations = match broken {
+        0 => String::new(),
+        1 => "1 declaration was not fully checked because of syntax errors; its other problems and ".to_owned(),
+        n => format!("{n} declarations were not fully checked because of syntax errors; their other problems and "),
+    };
+    let warnings = if declarations.is_empty() { "The project's warnings" } else { "the project's warnings" };
+    // The fix is shown as help only when there is no other: keep it in view.
+    if first.help.is_empty()
+        && let Some(fix) = &first.fix
+    {
+        first.help.push(fix.message.clone());
+    }
+    first.help.push(format!("{declarations}{warnings} are reported once the syntax errors are fixed"));
+}
+
 /// The declarations (file and span) in which one of the `errors` found while
-/// reading and parsing lies.
+/// reading and parsing lies, each once.
 fn broken_declarations(project: &Project, errors: &[Diagnostic]) -> Vec<(FileId, Span)> {
     let mut broken: Vec<(FileId, Span)> = Vec::new();
     for error in errors.iter().filter(|d| d.is_error()) {
@@ -92,6 +114,8 @@ fn broken_declarations(project: &Project, errors: &[Diagnostic]) -> Vec<(FileId,
             broken.push((file, decl.span));
         }
     }
+    broken.sort();
+    broken.dedup();
     broken
 }
 

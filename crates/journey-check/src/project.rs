@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use journey_diagnostics::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
+use journey_diagnostics::{Code, Diagnostic, FileId, INVALID_BYTE_STAND_IN, SourceFile, SourceMap, Span};
 use journey_syntax::Parse;
 
 /// Why the files of a project could not be read (an I/O problem, not a problem in the sources).
@@ -102,8 +102,9 @@ impl Project {
     }
 
     /// Adds a file from its bytes and parses it. A file that is not valid UTF-8 is
-    /// kept, with invalid bytes replaced by U+FFFD so the rest is still checked, and
-    /// reported as an error naming its first bad byte.
+    /// kept, with each invalid byte read as `?` (one byte, so that spans stay those of
+    /// the file's bytes) so the rest is still checked, and reported as an error
+    /// naming its first bad byte.
     pub fn add_bytes(&mut self, path: PathBuf, bytes: Vec<u8>) -> FileId {
         let file = self.add_source(path, bytes);
         self.parse_new_files();
@@ -119,23 +120,20 @@ impl Project {
 
     /// Adds a file from its bytes without parsing it (see [`Project::add_bytes`]).
     fn add_source(&mut self, path: PathBuf, bytes: Vec<u8>) -> FileId {
-        match String::from_utf8(bytes) {
-            Ok(text) => self.sources.add(SourceFile::new(path, text)),
-            Err(err) => {
-                let valid_up_to = err.utf8_error().valid_up_to();
-                let bytes = err.into_bytes();
-                let bad = bytes[valid_up_to];
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                let file = self.sources.add(SourceFile::new(path, text));
-                let replacement = Span::new(valid_up_to, valid_up_to + char::REPLACEMENT_CHARACTER.len_utf8());
-                self.load_diagnostics.push(
-                    Diagnostic::error(Code::InvalidUtf8, "this file is not valid UTF-8", file, replacement)
-                        .with_label(format!("byte 0x{bad:02X} here is not UTF-8"))
-                        .with_help("Journey files are UTF-8: save the file as UTF-8 (in most editors: \"Save with encoding\" / \"Reopen with encoding\")"),
-                );
-                file
-            }
+        let source = SourceFile::from_bytes(path, bytes);
+        let first_invalid = source.invalid_bytes().first().copied();
+        let file = self.sources.add(source);
+        if let Some(bad) = first_invalid {
+            let at = bad.offset as usize;
+            self.load_diagnostics.push(
+                Diagnostic::error(Code::InvalidUtf8, "this file is not valid UTF-8", file, Span::new(at, at + 1))
+                    .with_label(format!("byte 0x{:02X} here is not UTF-8", bad.value))
+                    .with_help(format!(
+                        "Journey files are UTF-8: save the file as UTF-8 (in most editors: \"Save with encoding\" / \"Reopen with encoding\"); until then each byte that is not UTF-8 is read as `{INVALID_BYTE_STAND_IN}`"
+                    )),
+            );
         }
+        file
     }
 
     /// Parses the files added since the last parse, so that `parses` is indexed
@@ -143,7 +141,19 @@ impl Project {
     fn parse_new_files(&mut self) {
         let files: Vec<(FileId, &str)> =
             self.sources.iter().skip(self.parses.len()).map(|(id, f)| (id, f.text())).collect();
-        let parses = parse_files(&files);
+        let mut parses = parse_files(&files);
+        for (parse, (id, _)) in parses.iter_mut().zip(&files) {
+            let invalid = self.sources.get(*id).invalid_bytes();
+            if !invalid.is_empty() {
+                // The stand-ins of bytes that are not UTF-8 are not characters the
+                // user typed: the J0011 error already reports them.
+                let stand_in = |offset: u32| invalid.binary_search_by_key(&offset, |b| b.offset).is_ok();
+                parse.diagnostics.retain(|d| {
+                    let at = d.primary.span;
+                    d.code != Code::InvalidCharacter || at.is_empty() || !(at.start..at.end).all(stand_in)
+                });
+            }
+        }
         self.parses.extend(parses);
     }
 }

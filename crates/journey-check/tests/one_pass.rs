@@ -41,3 +41,26 @@ fn the_condition_of_an_unknown_trigger_is_not_reported_again() {
     let found = codes(&[("base.journey", DECLARATIONS), ("j.journey", journey)]);
     assert_eq!(found, [Code::UnusedDeclaration, Code::UnknownName]);
 }
+
+#[test]
+fn one_note_says_how_many_declarations_were_not_fully_checked() {
+    // Two broken declarations (the journey J, twice broken, and the email E2),
+    // in two files; the note is on the first syntax error only.
+    let broken = "journey J { start on Go\n send E1 to profile.email ;\n wait 3days\n}\n";
+    let email = "email E2 { status ready subject \"Hi\" body \"Hello\" ; }\n";
+    let project = Project::from_texts(
+        [("base.journey", DECLARATIONS), ("e.journey", email), ("j.journey", broken)].map(|(p, t)| (p, t.to_owned())),
+    );
+    let diagnostics = check(&project, Mode::Design).diagnostics;
+    let note = "2 declarations were not fully checked because of syntax errors; their other problems and the project's warnings are reported once the syntax errors are fixed";
+    let noted: Vec<_> = diagnostics.iter().filter(|d| d.help.iter().any(|h| h == note)).collect();
+    assert_eq!(noted.len(), 1, "{diagnostics:#?}");
+    assert_eq!(noted[0].primary.file, diagnostics[0].primary.file, "on the first error: {diagnostics:#?}");
+    assert_eq!(noted[0].primary.span, diagnostics[0].primary.span, "on the first error: {diagnostics:#?}");
+
+    // A project that parses has no such note.
+    let clean = Project::from_texts([("base.journey", DECLARATIONS.to_owned())]);
+    assert!(
+        check(&clean, Mode::Design).diagnostics.iter().all(|d| d.help.iter().all(|h| !h.contains("fully checked")))
+    );
+}

@@ -15,4 +15,4 @@ mod source;
 pub use code::Code;
 pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity, sort_diagnostics};
 pub use line_index::{ColumnUnit, LineCol, LineIndex};
-pub use source::{FileId, SourceFile, SourceMap, Span};
+pub use source::{FileId, INVALID_BYTE_STAND_IN, InvalidByte, SourceFile, SourceMap, Span};

@@ -28,7 +28,13 @@ pub struct LineIndex {
     len: u32,
     /// Whether the text is pure ASCII, so that every unit is a byte.
     ascii: bool,
+    /// The bytes of a byte order mark at the start of the text (0 or 3): they
+    /// are not a column, as editors do not show them.
+    bom: u32,
 }
+
+/// The byte order mark some editors put at the start of a UTF-8 file.
+const BOM: char = '\u{FEFF}';
 
 impl LineIndex {
     /// Builds the line table of `text`.
@@ -40,7 +46,8 @@ impl LineIndex {
                 starts.push(i as u32 + 1);
             }
         }
-        LineIndex { starts, len: text.len() as u32, ascii: text.is_ascii() }
+        let bom = if text.starts_with(BOM) { BOM.len_utf8() as u32 } else { 0 };
+        LineIndex { starts, len: text.len() as u32, ascii: text.is_ascii(), bom }
     }
 
     /// The number of lines (a text ending in a newline has an empty last line).
@@ -63,15 +70,23 @@ impl LineIndex {
         Some(end.max(start))
     }
 
+    /// Where the columns of 0-based `line` start: the line's first byte, or the
+    /// byte after a byte order mark on the first line.
+    fn column_start(&self, line: usize) -> u32 {
+        if line == 0 { self.bom } else { self.starts[line] }
+    }
+
     /// The position of byte `offset` of `text` (the text this index was built from),
     /// with the column counted in `unit`. Offsets past the end are clamped to the end.
+    /// A byte order mark at the start of the text is not a column.
     pub fn position(&self, text: &str, offset: usize, unit: ColumnUnit) -> LineCol {
         let offset = (offset as u32).min(self.len);
         let line = match self.starts.binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next - 1,
         };
-        let start = self.starts[line];
+        let start = self.column_start(line);
+        let offset = offset.max(start);
         let col = match unit {
             _ if self.ascii => offset - start,
             ColumnUnit::Utf8 => offset - start,
@@ -89,11 +104,13 @@ impl LineIndex {
 
     /// The byte offset in `text` (the text this index was built from) of a position whose
     /// column is counted in `unit`. A column past the end of its line gives the end of the
-    /// line; a line past the end of the text gives the end of the text.
+    /// line; a line past the end of the text gives the end of the text. Column 0
+    /// of the first line is after a byte order mark.
     pub fn offset(&self, text: &str, pos: LineCol, unit: ColumnUnit) -> usize {
-        let Some(start) = self.line_start(pos.line) else {
+        if self.line_start(pos.line).is_none() {
             return self.len as usize;
-        };
+        }
+        let start = self.column_start(pos.line as usize) as usize;
         let end = self.line_end(pos.line).unwrap_or(start);
         match unit {
             _ if self.ascii => (start + pos.col as usize).min(end),
@@ -157,5 +174,21 @@ mod tests {
         // A column inside a character snaps to the start of the character.
         assert_eq!(index.offset(text, LineCol { line: 0, col: 2 }, ColumnUnit::Utf16), 2);
         assert_eq!(index.offset(text, LineCol { line: 0, col: 1 }, ColumnUnit::Utf8), 0);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        // The BOM is bytes 0..3; `x` is byte 3, `y` byte 5 on the second line.
+        let text = "\u{FEFF}x\ny";
+        let index = LineIndex::new(text);
+        for unit in [ColumnUnit::Utf8, ColumnUnit::Utf16, ColumnUnit::Char] {
+            assert_eq!(index.position(text, 0, unit), LineCol { line: 0, col: 0 }, "{unit:?}");
+            assert_eq!(index.position(text, 3, unit), LineCol { line: 0, col: 0 }, "{unit:?}");
+            assert_eq!(index.position(text, 4, unit), LineCol { line: 0, col: 1 }, "{unit:?}");
+            assert_eq!(index.position(text, 6, unit), LineCol { line: 1, col: 1 }, "{unit:?}");
+            assert_eq!(index.offset(text, LineCol { line: 0, col: 0 }, unit), 3, "{unit:?}");
+            assert_eq!(index.offset(text, LineCol { line: 0, col: 1 }, unit), 4, "{unit:?}");
+            assert_eq!(index.offset(text, LineCol { line: 1, col: 0 }, unit), 5, "{unit:?}");
+        }
     }
 }

@@ -78,12 +78,28 @@ impl From<std::ops::Range<usize>> for Span {
     }
 }
 
+/// A byte of a file that is not part of any UTF-8 character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidByte {
+    /// Its offset in the file.
+    pub offset: u32,
+    /// Its value.
+    pub value: u8,
+}
+
+/// What stands in the text of a file for each byte that is not UTF-8: one
+/// byte, so that every offset of the text is the offset of the same byte in
+/// the file (`String::from_utf8_lossy` puts a 3-byte U+FFFD for a run of
+/// such bytes, which moves every later span).
+pub const INVALID_BYTE_STAND_IN: char = '?';
+
 /// One source file: where it comes from, its text, and its line table.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     path: PathBuf,
     text: String,
     lines: LineIndex,
+    invalid: Vec<InvalidByte>,
 }
 
 impl SourceFile {
@@ -91,7 +107,36 @@ impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let lines = LineIndex::new(&text);
-        SourceFile { path: path.into(), text, lines }
+        SourceFile { path: path.into(), text, lines, invalid: Vec::new() }
+    }
+
+    /// A file named `path` read from `bytes`. Each byte that is not UTF-8 is
+    /// replaced by [`INVALID_BYTE_STAND_IN`] and listed in
+    /// [`SourceFile::invalid_bytes`]; the text has exactly as many bytes as the
+    /// file, so spans and columns are those of the file's bytes.
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> SourceFile {
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => return SourceFile::new(path, text),
+            Err(err) => err.into_bytes(),
+        };
+        let mut decoded = String::with_capacity(text.len());
+        let mut invalid = Vec::new();
+        for chunk in text.utf8_chunks() {
+            decoded.push_str(chunk.valid());
+            for &value in chunk.invalid() {
+                invalid.push(InvalidByte { offset: decoded.len() as u32, value });
+                decoded.push(INVALID_BYTE_STAND_IN);
+            }
+        }
+        let mut file = SourceFile::new(path, decoded);
+        file.invalid = invalid;
+        file
+    }
+
+    /// The bytes of the file that are not UTF-8, in order (empty for a file
+    /// made from a `String`).
+    pub fn invalid_bytes(&self) -> &[InvalidByte] {
+        &self.invalid
     }
 
     /// The path the file was read from, as given by the user.
@@ -162,6 +207,7 @@ impl SourceMap {
         let file = &mut self.files[id.0 as usize];
         file.lines = LineIndex::new(&text);
         file.text = text;
+        file.invalid.clear();
     }
 
     /// Every file with its id, in the order they were added.

@@ -1,7 +1,10 @@
 //! A pass over the tokens, before parsing, that makes brackets balanced and
 //! bounds their nesting:
 //!
-//! - a closing bracket with no opener is reported and dropped;
+//! - when the indentation accounts for every unbalanced bracket (an `else` not
+//!   after a `}`, or a line no deeper than the line that opened a block), the
+//!   block is closed there and reported there, with a fix (`} else {`);
+//! - otherwise a closing bracket with no opener is reported and dropped;
 //! - an opener never closed is reported once, at the opener, and closed where
 //!   the file ends, where an enclosing bracket closes, or where a new
 //!   declaration starts at the beginning of a line (a `journey`, `trigger`...
@@ -120,12 +123,176 @@ fn already_balanced(text: &str, tokens: &[Token]) -> bool {
     open.is_empty()
 }
 
+/// The line of each token, found by one scan of the text from token to token
+/// (a long line with many tokens costs no more than a short one).
+struct Lines<'a> {
+    text: &'a str,
+    /// How far the text was scanned for line breaks.
+    scanned: usize,
+    /// Where the line of the last token starts, its 1-based number and its indentation.
+    start: usize,
+    number: usize,
+    indent: &'a str,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut lines = Lines { text, scanned: 0, start: 0, number: 1, indent: "" };
+        lines.indent = lines.indentation();
+        lines
+    }
+
+    fn indentation(&self) -> &'a str {
+        let line = &self.text[self.start..];
+        &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+    }
+
+    /// Moves to the line of byte `offset` (offsets only grow).
+    fn advance_to(&mut self, offset: usize) {
+        let gap = &self.text[self.scanned..offset];
+        if let Some(last) = gap.rfind('\n') {
+            self.number += gap.bytes().filter(|&b| b == b'\n').count();
+            self.start = self.scanned + last + 1;
+            self.indent = self.indentation();
+        }
+        self.scanned = offset;
+    }
+}
+
+/// A `{` still open during [`close_by_indentation`].
+struct OpenBlock<'a> {
+    opener: Token,
+    /// The 1-based line of the opener.
+    line: usize,
+    /// The indentation of the opener's line.
+    indent: &'a str,
+    /// Whether a line inside the block is indented deeper than the opener's line:
+    /// then the file's indentation shows where the block ends.
+    indented_inside: bool,
+}
+
+/// Why a block is taken to end before a token.
+enum ImpliedEnd {
+    /// An `else` right after something else than `}`.
+    Else,
+    /// A line indented no deeper than the line that opened the block.
+    Dedent,
+}
+
+/// The balancing a person reads from the indentation, as rustc does: a `{`
+/// whose block is followed by an `else` not after a `}`, or by a line indented
+/// no deeper than the `{`'s own line, was not closed there. Used only when it
+/// accounts for every unbalanced bracket of the file (`None` otherwise, and
+/// the plain balancing applies), so a file whose indentation means nothing is
+/// never misread.
+fn close_by_indentation(file: FileId, text: &str, tokens: &[Token]) -> Option<Balanced> {
+    let mut out =
+        Balanced { tokens: Vec::with_capacity(tokens.len() + 2), silenced: Vec::new(), diagnostics: Vec::new() };
+    let mut open: Vec<OpenBlock> = Vec::new();
+    let mut lines = Lines::new(text);
+    let mut previous_end = 0;
+    for (i, &current) in tokens.iter().enumerate() {
+        let (current_kind, current_span) = (current.0, span_of(&current));
+        let at = current_span.start as usize;
+        lines.advance_to(at);
+        // First of its line: the token before it ended on an earlier line.
+        let starts_line = i == 0 || previous_end <= lines.start;
+        previous_end = current_span.end as usize;
+        let indent = lines.indent.len();
+        let mut else_closed = false;
+        while let Some(top) = open.last() {
+            let after_closer = i > 0 && tokens[i - 1].0 == TokenKind::RBrace;
+            let implied = if top.opener.0 != TokenKind::LBrace {
+                None
+            } else if current_kind == TokenKind::KwElse && !after_closer && !else_closed {
+                Some(ImpliedEnd::Else)
+            } else if starts_line
+                && ((current_kind == TokenKind::RBrace && indent < top.indent.len())
+                    || (!is_closer(current_kind) && top.indented_inside && indent <= top.indent.len()))
+            {
+                // A `}` left of the block's line, or any other line no deeper than it.
+                Some(ImpliedEnd::Dedent)
+            } else {
+                None
+            };
+            let Some(implied) = implied else { break };
+            let block = open.pop().expect("the loop saw a top block");
+            else_closed |= matches!(implied, ImpliedEnd::Else);
+            let new_declaration = starts_declaration_at_line_start(text, tokens, i);
+            out.diagnostics.push(not_closed(file, &block, lines.start, current_span, &implied, new_declaration));
+            out.tokens.push(token(TokenKind::RBrace, Span::empty(at)));
+        }
+        if starts_line
+            && let Some(top) = open.last_mut()
+            && indent > top.indent.len()
+        {
+            top.indented_inside = true;
+        }
+        if closer_of(current_kind).is_some() {
+            if open.len() >= MAX_NESTING {
+                return None;
+            }
+            open.push(OpenBlock { opener: current, line: lines.number, indent: lines.indent, indented_inside: false });
+        } else if is_closer(current_kind) {
+            if open.pop().and_then(|o| closer_of(o.opener.0)) != Some(current_kind) {
+                return None;
+            }
+        } else if !open.is_empty() && starts_declaration_at_line_start(text, tokens, i) {
+            return None;
+        }
+        out.tokens.push(current);
+    }
+    (open.is_empty() && !out.diagnostics.is_empty()).then_some(out)
+}
+
+/// The error for a block the indentation shows is not closed before `before`,
+/// with the fix that closes it there.
+/// `line_start` is where the line of `before` starts; `new_declaration`, whether
+/// `before` starts a declaration.
+fn not_closed(
+    file: FileId,
+    block: &OpenBlock,
+    line_start: usize,
+    before: Span,
+    implied: &ImpliedEnd,
+    new_declaration: bool,
+) -> Diagnostic {
+    let opener = span_of(&block.opener);
+    let opened = format!("the `{{` on line {}", block.line);
+    let error = Diagnostic::error(Code::UnclosedDelimiter, "this block is not closed", file, before).with_secondary(
+        file,
+        opener,
+        "this `{` is never closed",
+    );
+    match implied {
+        ImpliedEnd::Else => error
+            .with_label("`}` is missing before this `else`")
+            .with_help(format!("close {opened} before `else`: `}} else {{`"))
+            .with_replacement("write `} else`", Span::empty(before.start as usize), "} "),
+        ImpliedEnd::Dedent => {
+            let indent = block.indent;
+            let label = if new_declaration {
+                "a new declaration starts here".to_owned()
+            } else {
+                "the indentation shows the block ends before this line".to_owned()
+            };
+            error
+                .with_label(label)
+                .with_help(format!("close {opened} with a `}}` on its own line before this one"))
+                .with_replacement("add the `}`", Span::empty(line_start), format!("{indent}}}\n"))
+        }
+    }
+}
+
 /// Balances the brackets of `tokens` (lexed from `text`). When `end_swallowed`
 /// (an unclosed string or comment ran to the end of the file), brackets still open
 /// at the end are closed silently: the lexer's error already explains them.
 pub(crate) fn balance(file: FileId, text: &str, tokens: Vec<Token>, end_swallowed: bool) -> Balanced {
     if already_balanced(text, &tokens) {
         return Balanced { tokens, silenced: Vec::new(), diagnostics: Vec::new() };
+    }
+    if !end_swallowed && let Some(balanced) = close_by_indentation(file, text, &tokens) {
+        return balanced;
     }
     let mut out =
         Balanced { tokens: Vec::with_capacity(tokens.len() + 4), silenced: Vec::new(), diagnostics: Vec::new() };
@@ -263,8 +430,64 @@ mod tests {
     fn unclosed_openers_close_at_the_next_declaration_or_the_end() {
         let text = "journey A {\n  send X\njourney B {\n  wait 1d\n";
         assert_eq!(shape(text), ("{}{}".into(), vec!["J0008 unclosed `{`".into(), "J0008 unclosed `{`".into()]));
-        // An indented keyword is not taken for a new declaration.
-        assert_eq!(shape("journey A {\n  email E {\n}"), ("{{}}".into(), vec!["J0008 unclosed `{`".into()]));
+        // An indented keyword is not taken for a new declaration; the `}` in
+        // column 1 closes the journey, as its indentation shows.
+        assert_eq!(
+            shape("journey A {\n  email E {\n}"),
+            ("{{}}".into(), vec!["J0008 this block is not closed".into()])
+        );
+    }
+
+    /// The diagnostics of balancing `text`: (primary span, label, the fix's span and text).
+    fn not_closed(text: &str) -> Vec<(Span, String, Span, String)> {
+        let lexed = lex_for_parser(FileId(0), text);
+        let balanced = balance(FileId(0), text, lexed.tokens, false);
+        balanced
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let edit = &d.fix.as_ref().expect("a fix").edits[0];
+                (d.primary.span, d.primary.message.clone(), edit.span, edit.replacement.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_missing_brace_before_else_is_found_where_the_else_is() {
+        // `else` is bytes 34..38, on line 4; the `if` block opens on line 2.
+        let text = "journey A {\n  if x {\n    send M\n  else {\n    send N\n  }\n}\njourney B {\n}\n";
+        assert_eq!(text.find("else"), Some(34));
+        let found = not_closed(text);
+        assert_eq!(
+            found,
+            [(Span::new(34, 38), "`}` is missing before this `else`".to_owned(), Span::empty(34), "} ".to_owned())]
+        );
+        let (tokens, _) = shape(text);
+        assert_eq!(tokens, "{{}{}}{}", "the `if` block closes before `else`, the journey at its own `}}`");
+    }
+
+    #[test]
+    fn a_line_indented_like_the_opening_line_ends_the_block() {
+        // The `}` at column 1 (byte 32, line 4) is the journey's: the `if` block ends before it.
+        let text = "journey A {\n  if x {\n    send M\n}\n";
+        let found = not_closed(text);
+        assert_eq!(
+            found,
+            [(
+                Span::new(32, 33),
+                "the indentation shows the block ends before this line".to_owned(),
+                Span::empty(32),
+                "  }\n".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn indentation_that_means_nothing_is_not_read() {
+        // Nothing is indented: the plain balancing applies (closed at the end of the file).
+        let (tokens, diagnostics) = shape("journey A {\nif x {\nsend M\n}\n");
+        assert_eq!(tokens, "{{}}");
+        assert_eq!(diagnostics, ["J0008 unclosed `{`"]);
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
     let mut lexer = TokenKind::lexer(text);
     let mut invalid: Option<Span> = None;
     while let Some(result) = lexer.next() {
-        let span = Span::from(lexer.span());
+        let mut span = Span::from(lexer.span());
         let kind = match result {
             Ok(kind) => kind,
             Err(LexError::InvalidCharacter) => {
@@ -142,6 +142,10 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
             out.diagnostics.push(invalid_character(file, text, run));
             out.invalid.push(run);
         }
+        if matches!(kind, TokenKind::LineComment | TokenKind::HashComment) && text[span.range()].ends_with('\r') {
+            // The `\r` of a `\r\n` line ending is not part of the comment.
+            span.end -= 1;
+        }
         match kind {
             TokenKind::LineComment => {
                 let slice = &text[span.range()];
@@ -174,7 +178,37 @@ pub(crate) fn lex_for_parser(file: FileId, text: &str) -> RawLexed {
         out.diagnostics.push(invalid_character(file, text, run));
         out.invalid.push(run);
     }
+    join_spaced_durations(text, &mut out.tokens);
     out
+}
+
+/// Makes one duration token of a number and a unit word after it on the same
+/// line (`1 d`, `3 days`, `1 mo`): the parser then reports one error with a fix
+/// (`1d`), not a number without a unit and a stray word.
+fn join_spaced_durations(text: &str, tokens: &mut Vec<(TokenKind, ParseSpan)>) {
+    let spaced = |pair: &[(TokenKind, ParseSpan)]| {
+        let [(TokenKind::Number, number), (TokenKind::Ident, word)] = pair else { return false };
+        let gap = &text[number.end as usize..word.start as usize];
+        !gap.is_empty()
+            && gap.bytes().all(|b| b == b' ' || b == b'\t')
+            && !text[number.start as usize..number.end as usize].contains('.')
+            && crate::literal::is_unit_word(&text[word.start as usize..word.end as usize])
+    };
+    if !tokens.windows(2).any(spaced) {
+        return;
+    }
+    let mut joined = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if i + 1 < tokens.len() && spaced(&tokens[i..i + 2]) {
+            joined.push((TokenKind::Duration, ParseSpan::from(tokens[i].1.start..tokens[i + 1].1.end)));
+            i += 2;
+        } else {
+            joined.push(tokens[i]);
+            i += 1;
+        }
+    }
+    *tokens = joined;
 }
 
 fn invalid_character(file: FileId, text: &str, span: Span) -> Diagnostic {
@@ -256,6 +290,13 @@ mod tests {
         assert_eq!(lex_for_parser(FileId(0), "send € €€ x; y").tokens.len(), 3, "the parser never sees them");
         let messages: Vec<_> = lexed.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["invalid character `€`", "invalid characters `€€`", "invalid character `;`"]);
+    }
+
+    #[test]
+    fn line_comments_end_before_the_carriage_return_of_a_crlf() {
+        let text = "// a\r\n/// b\r\n# c\r\nx // d\r";
+        let spans: Vec<Span> = lex(FileId(0), text).comments.iter().map(|c| c.span).collect();
+        assert_eq!(spans, [Span::new(0, 4), Span::new(6, 11), Span::new(13, 16), Span::new(20, 24)]);
     }
 
     #[test]

@@ -135,6 +135,7 @@ fn placeholders(file: FileId, body: &str, offset: usize, problems: &mut Vec<Diag
         let inner_start = open + 2;
         let Some(close) = body[inner_start..].find("}}").map(|i| i + inner_start) else {
             let line_end = body[open..].find('\n').map_or(body.len(), |i| open + i);
+            let line_end = if body[..line_end].ends_with('\r') { line_end - 1 } else { line_end };
             problems.push(
                 Diagnostic::error(
                     Code::MalformedPlaceholder,
@@ -195,8 +196,85 @@ pub fn percent(raw: &str) -> f64 {
     number(raw.trim_end_matches('%'))
 }
 
-/// Reads a duration token such as `1d12h`, reporting a malformed one.
+/// How a unit may be misspelt: the words people write for each unit of a duration.
+const SPELLED_UNITS: [(&str, &[&str]); 5] = [
+    ("w", &["w", "wk", "wks", "week", "weeks"]),
+    ("d", &["d", "day", "days"]),
+    ("h", &["h", "hr", "hrs", "hour", "hours"]),
+    ("m", &["m", "min", "mins", "minute", "minutes"]),
+    ("s", &["s", "sec", "secs", "second", "seconds"]),
+];
+
+/// Units that are not units (their length varies), with the days a fix counts for one.
+const CALENDAR_UNITS: [(&str, &[&str], u64); 2] =
+    [("months", &["mo", "mos", "month", "months"], 30), ("years", &["y", "yr", "yrs", "year", "years"], 365)];
+
+/// Whether `word` is a duration unit as people write it (`d`, `days`, `mo`...):
+/// after a number and a space, it is the unit of a duration written with a space.
+pub(crate) fn is_unit_word(word: &str) -> bool {
+    SPELLED_UNITS.iter().any(|(_, words)| words.contains(&word))
+        || CALENDAR_UNITS.iter().any(|(_, words, _)| words.contains(&word))
+}
+
+/// A duration written the way people write it (`3days`, `48hours`, `1 d`,
+/// `1mo`) read as the language writes it (`3d`, `48h`, `1d`, `30d`), with the
+/// calendar unit it had to count in days, if any. `None` when `raw` is not such
+/// a duration (then it is reported as it is).
+fn spelled_duration(raw: &str) -> Option<(String, Option<&'static str>)> {
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut written = String::new();
+    let mut calendar = None;
+    let mut rest = compact.as_str();
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let letters = rest[digits..].bytes().take_while(|b| !b.is_ascii_digit()).count();
+        if digits == 0 || letters == 0 {
+            return None;
+        }
+        let (amount, word) = (&rest[..digits], &rest[digits..digits + letters]);
+        // `1M` could mean a month or a minute: only a spelled-out word is read in any case.
+        let lower = if word.len() > 1 { word.to_ascii_lowercase() } else { word.to_owned() };
+        if let Some((unit, _)) = SPELLED_UNITS.iter().find(|(_, words)| words.contains(&lower.as_str())) {
+            written.push_str(amount);
+            written.push_str(unit);
+        } else {
+            let (name, _, days) = CALENDAR_UNITS.iter().find(|(_, words, _)| words.contains(&lower.as_str()))?;
+            let amount: u64 = amount.parse().ok()?;
+            written.push_str(&amount.checked_mul(*days)?.to_string());
+            written.push('d');
+            calendar = Some(*name);
+        }
+        rest = &rest[digits + letters..];
+    }
+    (written != raw && journey_time::parse_duration(&written).is_ok()).then_some((written, calendar))
+}
+
+/// The error for a duration written the way people write it, with the fix to
+/// the language's form.
+fn spelled_duration_error(file: FileId, raw: &str, span: Span, written: &str, calendar: Option<&str>) -> Diagnostic {
+    let error = Diagnostic::error(Code::InvalidLiteral, format!("invalid duration `{raw}`"), file, span);
+    let error = match calendar {
+        Some(name) => error
+            .with_label(format!("{name} are not a unit"))
+            .with_help(format!("{name} are not a unit; use {written}")),
+        None if raw.contains(char::is_whitespace) => error
+            .with_label("a duration is written without a space")
+            .with_help(format!("write `{written}`: the units are s, m, h, d and w, right after the number")),
+        None => error
+            .with_label("units are written with one letter")
+            .with_help(format!("write `{written}`: the units are s, m, h, d and w")),
+    };
+    error.with_replacement(format!("replace `{raw}` with `{written}`"), span, written)
+}
+
+/// Reads a duration token such as `1d12h`, reporting a malformed one. A duration
+/// written with spelled-out units (`3days`), a space (`1 d`) or months gets a
+/// fix to the language's form.
 pub fn duration(file: FileId, raw: &str, span: Span, problems: &mut Vec<Diagnostic>) -> Option<u64> {
+    if let Some((written, calendar)) = spelled_duration(raw) {
+        problems.push(spelled_duration_error(file, raw, span, &written, calendar));
+        return None;
+    }
     if raw.contains('.') {
         problems.push(
             Diagnostic::error(Code::InvalidLiteral, "a duration is a whole number of units", file, span)
@@ -291,11 +369,48 @@ mod tests {
         assert_eq!(messages, ["malformed placeholder", "malformed placeholder", "unclosed placeholder"]);
     }
 
+    /// The fix of each duration as people write it (none when it is not one).
+    fn spelled(raw: &str) -> Option<(String, Vec<String>)> {
+        let mut problems = Vec::new();
+        assert_eq!(duration(FileId(0), raw, Span::new(5, 5 + raw.len()), &mut problems), None, "{raw}");
+        let problem = problems.pop()?;
+        let fix = problem.fix?;
+        assert_eq!(fix.edits[0].span, Span::new(5, 5 + raw.len()), "the fix replaces the whole duration");
+        Some((fix.edits[0].replacement.clone(), problem.help))
+    }
+
+    #[test]
+    fn durations_as_people_write_them_are_fixed() {
+        for (raw, fixed) in [
+            ("3days", "3d"),
+            ("1day", "1d"),
+            ("48hours", "48h"),
+            ("2hrs", "2h"),
+            ("1hour30mins", "1h30m"),
+            ("15minutes", "15m"),
+            ("45seconds", "45s"),
+            ("2weeks", "2w"),
+            ("3Days", "3d"),
+            ("1 d", "1d"),
+            ("3 days", "3d"),
+            ("1\td", "1d"),
+        ] {
+            assert_eq!(spelled(raw).map(|(fix, _)| fix).as_deref(), Some(fixed), "{raw}");
+        }
+        assert_eq!(spelled("1mo"), Some(("30d".to_owned(), vec!["months are not a unit; use 30d".to_owned()])));
+        assert_eq!(spelled("2 months").map(|(fix, _)| fix).as_deref(), Some("60d"));
+        assert_eq!(spelled("1y").map(|(fix, _)| fix).as_deref(), Some("365d"));
+        // Not durations as people write them: reported as they are, without a fix.
+        for raw in ["3dayz", "1h1d", "1d1d"] {
+            assert_eq!(spelled(raw), None, "{raw}");
+        }
+    }
+
     #[test]
     fn durations_and_datetimes() {
         let mut problems = Vec::new();
         assert_eq!(duration(FileId(0), "1d12h", Span::default(), &mut problems), Some(129_600));
-        assert_eq!(duration(FileId(0), "3days", Span::default(), &mut problems), None);
+        assert_eq!(duration(FileId(0), "3dayz", Span::default(), &mut problems), None);
         assert_eq!(duration(FileId(0), "1.5d", Span::default(), &mut problems), None);
         assert_eq!(datetime(FileId(0), "@1970-01-01T00:00:01Z", Span::default(), &mut problems), Some(1000));
         assert_eq!(datetime(FileId(0), "@2026-02-30T00:00:00Z", Span::default(), &mut problems), None);
@@ -303,7 +418,7 @@ mod tests {
         assert_eq!(
             labels,
             [
-                "`days` is not a duration unit; use s, m, h, d or w",
+                "`dayz` is not a duration unit; use s, m, h, d or w",
                 "fractions are not allowed",
                 "day 30 does not exist in 2026-02"
             ]

@@ -543,9 +543,35 @@ where
         let wait = keyword(T::KwWait).ignore_then(duration.clone()).map(StepKind::Wait);
 
         let branch = condition.clone().then(block.clone()).map(|(condition, block)| Branch { condition, block });
+        // `elif` (Python), `elsif` (Ruby), `elseif` (PHP): read as `else if`, with a fix.
+        let elif = tok(T::Ident)
+            .map_with(|_, e| {
+                let s = span(e.span());
+                (s, &e.state().0.src[s.range()])
+            })
+            .filter(|(_, word): &(Span, &str)| matches!(*word, "elif" | "elsif" | "elseif"))
+            .map_with(|(at, word), e| {
+                let file = e.state().0.file;
+                emit(
+                    e,
+                    Diagnostic::error(
+                        Code::UnexpectedToken,
+                        format!("`{word}` is not a keyword: write `else if`"),
+                        file,
+                        at,
+                    )
+                    .with_label(format!("`{word}` here"))
+                    .with_help("a further branch of an `if` is written `} else if CONDITION {`")
+                    .with_replacement(format!("replace `{word}` with `else if`"), at, "else if"),
+                );
+                at
+            });
+        // The keywords' value is used (not `ignore_then`), so that chumsky runs the
+        // `elif` reader in the mode that emits its error.
+        let else_if = choice((keyword(T::KwElse).then_ignore(keyword(T::KwIf)), elif));
         let if_step = keyword(T::KwIf)
             .ignore_then(branch.clone())
-            .then(keyword(T::KwElse).ignore_then(keyword(T::KwIf)).ignore_then(branch).repeated().collect::<Vec<_>>())
+            .then(else_if.then(branch).map(|(_, branch)| branch).repeated().collect::<Vec<_>>())
             .then(keyword(T::KwElse).ignore_then(block.clone()).or_not())
             .map(|((first, mut rest), otherwise)| {
                 rest.insert(0, first);
@@ -594,8 +620,32 @@ where
             )
             .map(|(keyword, (branches, body_span))| StepKind::Split(SplitStep { keyword, branches, body_span }));
 
+        // `stage "Welcome"`: a stage is named by a name, not a string.
+        let quoted_stage_name = tok(T::String).map_with(|_, e| {
+            let at = span(e.span());
+            let Context { file, src } = e.state().0;
+            let raw = &src[at.range()];
+            let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw.trim_matches('"'));
+            let is_name = inner.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let error = Diagnostic::error(Code::UnexpectedToken, "a stage is named by a name, not a string", file, at)
+                .with_label("a string");
+            emit(
+                e,
+                if is_name {
+                    error.with_help(format!("remove the quotes: `stage {inner} {{ ... }}`")).with_replacement(
+                        format!("replace `{raw}` with `{inner}`"),
+                        at,
+                        inner,
+                    )
+                } else {
+                    error.with_help("a stage name is letters, digits and `_`, as in `stage Welcome { ... }`")
+                },
+            );
+            Ident { text: name_text(inner), span: at }
+        });
         let stage = keyword(T::KwStage)
-            .ignore_then(name.clone())
+            .ignore_then(choice((name.clone(), quoted_stage_name)))
             .then(block)
             .map(|(name, block)| StepKind::Stage { name, block });
 
