@@ -5,6 +5,7 @@ mod check;
 mod explain;
 mod fmt;
 mod lsp;
+mod manifest;
 mod output;
 mod report;
 mod run;
