@@ -111,6 +111,12 @@ impl DiagnosticOptions {
     pub fn fail(&self, message: impl std::fmt::Display, stdout_taken: bool) {
         let message = message.to_string();
         usage_error(&message);
+        self.failure_log(message, stdout_taken);
+    }
+
+    /// With `--format sarif`, writes a SARIF log without results whose invocation
+    /// says why the command stopped; nothing otherwise.
+    pub fn failure_log(&self, message: String, stdout_taken: bool) {
         if self.format == Format::Sarif {
             let failures = [message];
             let written = self

@@ -256,6 +256,10 @@ fn a_run_that_cannot_check_still_writes_a_sarif_log_saying_why() {
     assert_eq!(invocation["toolExecutionNotifications"][0]["level"], "error");
     assert_eq!(invocation["toolExecutionNotifications"][0]["message"]["text"], "`nowhere` does not exist");
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    let (code, log) = sarif(&["--deny-warings"], &dir);
+    assert_eq!(code, Some(2), "a mistyped option");
+    let text = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+    assert!(text.as_str().is_some_and(|t| t.contains("--deny-warings")), "{text}");
     let (code, log) = sarif(&["--sarif-root", "nowhere"], &dir);
     assert_eq!(code, Some(2));
     let text = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
