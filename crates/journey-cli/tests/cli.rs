@@ -322,6 +322,12 @@ fn a_file_is_checked_within_its_project_and_only_its_diagnostics_are_reported() 
     assert_eq!(document["warnings"], 1, "{document}");
     assert_eq!(document["diagnostics"][0]["file"], "src/other.journey");
 
+    // `journey build FILE` builds the whole project of the file.
+    let out = journey(&["build", "src/b.journey", "-o", "-"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("a plan");
+    assert_eq!(plan["journeys"][0]["name"], "Onboarding", "{plan}");
+
     // Without a `journey.toml`, the file's own folder is the project.
     let plain = project("within-plain", &[("a.journey", USES_B), ("b.journey", DECLARES)]);
     let out = journey(&["check", "--deny-warnings", "a.journey"], &plain);
