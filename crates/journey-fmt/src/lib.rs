@@ -7,7 +7,8 @@
 //! returning, the formatter parses its own output and checks that the syntax tree
 //! (positions aside) and the place of every comment in the token sequence are the
 //! same, and refuses to return anything else. A file with syntax errors is refused
-//! with its diagnostics. The command line (`journey fmt`) and the language server
+//! with its diagnostics. Each file keeps its line ending ([`LineEnding`]: the first
+//! line break decides). The command line (`journey fmt`) and the language server
 //! format through this crate.
 
 mod expressions;
