@@ -185,7 +185,9 @@ fn report_refusal(path: &Path, text: String, error: FormatError, color: ColorCho
 
 /// Prints the diagnostics of a file that was not formatted, as `journey check` does.
 fn report(map: &SourceMap, path: &Path, diagnostics: &[Diagnostic], color: ColorChoice) {
-    let mut err = std::io::stderr().lock();
+    // ariadne writes a character at a time: buffer, or each one is a system call.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     let _ = render_human(map, diagnostics, color.for_stderr(), &mut err);
     let _ = writeln!(err, "not formatted: `{}` has {}", path.display(), Summary::of(diagnostics).describe());
+    let _ = err.flush();
 }
