@@ -5,6 +5,7 @@
 mod alloc;
 mod front_end;
 mod project;
+mod render;
 mod rng;
 mod run_data;
 mod runtime;
@@ -53,6 +54,18 @@ enum Command {
         #[arg(long)]
         only_semantic: bool,
     },
+    /// Measure the drawing of diagnostics: one file, every report pointing at line 1 and at a line far below.
+    Render {
+        /// Number of reports (each about 400 bytes of source: 20,000 make an 8 MB file).
+        #[arg(long, default_value_t = 20_000)]
+        reports: usize,
+        /// Runs per rendering; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Also write the file there, to time `journey check FILE` end to end.
+        #[arg(long)]
+        write: Option<PathBuf>,
+    },
     /// Generate a project and its data for `runtime` (deterministic for a given seed).
     GenRun {
         /// Folder to write into: three journeys, `profiles.jsonl`, `events.jsonl`.
@@ -99,6 +112,7 @@ fn main() -> ExitCode {
             })
             .map_err(|e| format!("cannot write {}: {e}", out.display())),
         Command::FrontEnd { dir, runs, only_semantic } => front_end::run(&dir, runs, only_semantic),
+        Command::Render { reports, runs, write } => render::run(reports, runs, write.as_deref()),
         Command::GenRun { out, profiles, events, seed } => run_data::generate(&out, profiles, events, seed)
             .map(|w| {
                 println!(

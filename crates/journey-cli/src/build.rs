@@ -8,51 +8,63 @@ use journey_diagnostics::Diagnostic;
 use journey_plan::Plan;
 
 use crate::Outcome;
-use crate::check::projects_of;
-use crate::output::{ColorChoice, Format, usage_error, write_diagnostics};
+use crate::check::{files_phrase, projects_of};
+use crate::output::{ColorChoice, DiagnosticOptions, Format};
 
 /// Arguments of `journey build`.
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The project folder (or its files). Default: the current folder.
+    /// The project folder, or a file of the project (the whole project is built: the
+    /// nearest folder above the file with a `journey.toml`, else the file's folder).
+    /// Default: the current folder.
     paths: Vec<PathBuf>,
 
-    /// Where to write the plan (`-` for standard output). A plan already there
-    /// gives the versions: an unchanged journey keeps its version, a changed one
-    /// gets the next.
+    /// Where to write the plan (`-` for standard output, and then JSON or SARIF
+    /// diagnostics go to standard error unless `--diagnostics` names a file). A plan
+    /// already there gives the versions: an unchanged journey keeps its version, a
+    /// changed one gets the next.
     #[arg(short, long, default_value = "plan.json")]
     output: PathBuf,
 
-    /// Output format of the diagnostics.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[command(flatten)]
+    diagnostics: DiagnosticOptions,
 }
 
-/// Checks one project at publish time and lowers it. Prints the diagnostics;
-/// `Err` carries the exit status when the project cannot be published.
+/// Checks one project at publish time and lowers it, printing the diagnostics in
+/// `format` where `journey check` prints them (as `journey run` does for a project).
 pub fn publish(
     paths: &[PathBuf],
     previous: Option<&Plan>,
     format: Format,
     color: ColorChoice,
 ) -> Result<Plan, Outcome> {
-    let projects = projects_of(paths).map_err(|message| {
-        usage_error(message);
+    let options = DiagnosticOptions { format, diagnostics: None, sarif_root: None };
+    publish_with(paths, previous, &options, color, false)
+}
+
+/// Checks one project at publish time and lowers it. Prints the diagnostics as
+/// `options` say (`stdout_taken`: the plan goes to standard output); `Err` carries
+/// the exit status when the project cannot be published.
+pub fn publish_with(
+    paths: &[PathBuf],
+    previous: Option<&Plan>,
+    options: &DiagnosticOptions,
+    color: ColorChoice,
+    stdout_taken: bool,
+) -> Result<Plan, Outcome> {
+    let fail = |message: String| {
+        options.fail(message, stdout_taken);
         Outcome::Usage
-    })?;
+    };
+    let mut projects = projects_of(paths).map_err(fail)?;
     if projects.len() != 1 {
-        usage_error("give one project: a folder, or the files of one project");
-        return Err(Outcome::Usage);
+        return Err(fail("give one project: a folder, or files of one project".to_owned()));
     }
-    let project = Project::read(&projects[0]).map_err(|e| {
-        usage_error(e);
-        Outcome::Usage
-    })?;
+    let project = Project::read(&projects.remove(0).files).map_err(|e| fail(e.to_string()))?;
     let analysis = check(&project, Mode::Publish);
-    let files = project.sources.len();
-    if !analysis.diagnostics.is_empty() || format != Format::Human {
-        let what = format!("{files} file{} for publishing", if files == 1 { "" } else { "s" });
-        write_diagnostics(&project.sources, &analysis.diagnostics, format, color, &what);
+    let what = format!("{} for publishing", files_phrase(project.sources.len()));
+    if !analysis.diagnostics.is_empty() || options.format != Format::Human {
+        options.write(&project.sources, &analysis.diagnostics, color, &what, stdout_taken).map_err(fail)?;
     }
     if analysis.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Outcome::Errors);
@@ -76,22 +88,30 @@ fn read_previous_plan(path: &Path) -> Result<Plan, String> {
 /// Runs `journey build`.
 pub fn run(args: BuildArgs, color: ColorChoice) -> Outcome {
     let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && args.diagnostics.diagnostics.as_ref().is_some_and(|d| d.as_os_str() == "-") {
+        args.diagnostics
+            .fail("`-o -` and `--diagnostics -` would both write to standard output; name a file for one", true);
+        return Outcome::Usage;
+    }
     let previous = if !to_stdout && args.output.exists() {
         match read_previous_plan(&args.output) {
             Ok(plan) => Some(plan),
             Err(message) => {
-                usage_error(format!(
-                    "{message}\n`{}` already exists but is not a plan this version can read; \
-                     remove it or choose another file with `-o`",
-                    args.output.display()
-                ));
+                args.diagnostics.fail(
+                    format!(
+                        "{message}\n`{}` already exists but is not a plan this version can read; \
+                         remove it or choose another file with `-o`",
+                        args.output.display()
+                    ),
+                    to_stdout,
+                );
                 return Outcome::Usage;
             }
         }
     } else {
         None
     };
-    let plan = match publish(&args.paths, previous.as_ref(), args.format, color) {
+    let plan = match publish_with(&args.paths, previous.as_ref(), &args.diagnostics, color, to_stdout) {
         Ok(plan) => plan,
         Err(outcome) => return outcome,
     };
@@ -101,7 +121,7 @@ pub fn run(args: BuildArgs, color: ColorChoice) -> Outcome {
         return Outcome::Clean;
     }
     if let Err(e) = std::fs::write(&args.output, text) {
-        usage_error(format!("cannot write `{}`: {e}", args.output.display()));
+        args.diagnostics.fail(format!("cannot write `{}`: {e}", args.output.display()), to_stdout);
         return Outcome::Usage;
     }
     let journeys: Vec<String> = plan.journeys.iter().map(|j| format!("{} v{}", j.name, j.version)).collect();

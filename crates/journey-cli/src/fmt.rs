@@ -10,7 +10,7 @@ use journey_diagnostics::{Diagnostic, FileId, SourceFile, SourceMap};
 use journey_fmt::FormatError;
 
 use crate::Outcome;
-use crate::check::projects_of;
+use crate::check::{files_of, files_phrase};
 use crate::output::{ColorChoice, print_stdout, usage_error};
 
 /// Arguments of `journey fmt`.
@@ -31,6 +31,8 @@ pub struct FmtArgs {
 struct Tally {
     /// Files that are not formatted (written, or listed with `--check`).
     changed: usize,
+    /// Files already formatted.
+    unchanged: usize,
     /// Files left unchanged because of errors in them.
     refused: usize,
     /// Files that could not be read or written.
@@ -47,8 +49,8 @@ pub fn run(args: FmtArgs, color: ColorChoice) -> Outcome {
         }
         return format_stdin(args.check, color);
     }
-    let mut files: Vec<PathBuf> = match projects_of(&args.paths) {
-        Ok(projects) => projects.into_iter().flatten().collect(),
+    let mut files: Vec<PathBuf> = match files_of(&args.paths) {
+        Ok(files) => files,
         Err(message) => {
             usage_error(message);
             return Outcome::Usage;
@@ -61,12 +63,29 @@ pub fn run(args: FmtArgs, color: ColorChoice) -> Outcome {
     for path in &files {
         format_file(path, args.check, color, &mut tally);
     }
+    let _ = writeln!(std::io::stderr(), "{}", tally.summary(args.check));
     if tally.unreadable > 0 {
         Outcome::Usage
     } else if tally.refused > 0 || (args.check && tally.changed > 0) {
         Outcome::Errors
     } else {
         Outcome::Clean
+    }
+}
+
+impl Tally {
+    /// "2 files formatted, 6 unchanged"; with `--check`, "1 file would be reformatted,
+    /// 7 unchanged"; then the files left alone because of errors, if any.
+    fn summary(&self, check: bool) -> String {
+        let done = if check { "would be reformatted" } else { "formatted" };
+        let mut text = format!("{} {done}, {} unchanged", files_phrase(self.changed), self.unchanged);
+        if self.refused > 0 {
+            text.push_str(&format!(", {} not formatted because of errors", self.refused));
+        }
+        if self.unreadable > 0 {
+            text.push_str(&format!(", {} not readable or writable", self.unreadable));
+        }
+        text
     }
 }
 
@@ -93,6 +112,7 @@ fn format_file(path: &Path, check: bool, color: ColorChoice, tally: &mut Tally) 
         }
     };
     if formatted == text {
+        tally.unchanged += 1;
         return;
     }
     tally.changed += 1;
@@ -165,7 +185,9 @@ fn report_refusal(path: &Path, text: String, error: FormatError, color: ColorCho
 
 /// Prints the diagnostics of a file that was not formatted, as `journey check` does.
 fn report(map: &SourceMap, path: &Path, diagnostics: &[Diagnostic], color: ColorChoice) {
-    let mut err = std::io::stderr().lock();
+    // ariadne writes a character at a time: buffer, or each one is a system call.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     let _ = render_human(map, diagnostics, color.for_stderr(), &mut err);
     let _ = writeln!(err, "not formatted: `{}` has {}", path.display(), Summary::of(diagnostics).describe());
+    let _ = err.flush();
 }

@@ -5,6 +5,7 @@ mod check;
 mod explain;
 mod fmt;
 mod lsp;
+mod manifest;
 mod output;
 mod report;
 mod run;
@@ -53,8 +54,31 @@ pub enum Outcome {
     Usage,
 }
 
+/// Whether the command line asks for SARIF (`--format sarif` or `--format=sarif`),
+/// read from the raw arguments when they could not be parsed.
+fn asks_for_sarif(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--format=sarif") || args.windows(2).any(|w| w[0] == "--format" && w[1] == "sarif")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            let usage = error.use_stderr();
+            // A CI step that uploads the SARIF log finds one even after a mistyped option.
+            if usage && asks_for_sarif(&args) {
+                let text = error.render().to_string();
+                let message =
+                    text.lines().next().unwrap_or("the arguments are not valid").trim_start_matches("error: ");
+                let options =
+                    output::DiagnosticOptions { format: output::Format::Sarif, diagnostics: None, sarif_root: None };
+                options.failure_log(message.to_owned(), false);
+            }
+            return if usage { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
     let outcome = match cli.command {
         Command::Check(args) => check::run(args, cli.color),
         Command::Build(args) => build::run(args, cli.color),

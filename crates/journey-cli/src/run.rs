@@ -173,7 +173,8 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
             Outcome::Usage
         })?;
         if !output.rejected.is_empty() {
-            eprintln!("{} line(s) rejected: see {}", output.rejected.len(), path.display());
+            let n = output.rejected.len();
+            eprintln!("{n} line{} rejected: see {}", if n == 1 { "" } else { "s" }, path.display());
         }
     }
     print_stdout(&output.report.to_table());

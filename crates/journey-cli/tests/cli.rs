@@ -196,3 +196,151 @@ fn every_example_checks_clean() {
     }
     assert!(count >= 8, "the eight example projects are there");
 }
+
+/// The SARIF log of `journey check` run in `dir` with `args`.
+fn sarif(args: &[&str], dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = journey(&[&["check", "--format", "sarif"], args].concat(), dir);
+    let log = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    (out.status.code(), log)
+}
+
+#[test]
+fn sarif_uris_are_relative_to_srcroot_with_fingerprints_and_help_links() {
+    let dir = project("sarif-root", &[("app/cart.journey", BROKEN)]);
+    let root = dir.canonicalize().expect("the folder exists");
+    let (code, log) = sarif(&[], &dir.join("app"));
+    assert_eq!(code, Some(1));
+    let run = &log["runs"][0];
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "cart.journey");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    let app = format!("file://{}/app/", root.display());
+    assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], app.as_str());
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    let fingerprints = &run["results"][0]["partialFingerprints"];
+    assert!(fingerprints["primaryLocationLineHash"].as_str().is_some_and(|h| h.ends_with(":1")), "{fingerprints}");
+    let rule = &run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"].as_u64().expect("an index") as usize];
+    assert_eq!(
+        rule["helpUri"],
+        "https://github.com/journey-lang/journey/blob/main/crates/journey-diagnostics/explain/J0007.md"
+    );
+
+    // `--sarif-root` moves `%SRCROOT%`; the fingerprints do not move with it.
+    let (_, log) = sarif(&["--sarif-root", ".."], &dir.join("app"));
+    let run = &log["runs"][0];
+    assert_eq!(run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "app/cart.journey");
+    assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], format!("file://{}/", root.display()).as_str());
+    assert_eq!(
+        &run["results"][0]["partialFingerprints"]["primaryLocationLineHash"],
+        &fingerprints["primaryLocationLineHash"]
+    );
+
+    // A file outside the root: an absolute `file://` URI, without a base.
+    let (_, log) = sarif(&["--sarif-root", "app", root.join("app/cart.journey").to_str().expect("UTF-8")], &dir);
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "cart.journey", "an absolute path below the root is still relative to it");
+    std::fs::create_dir_all(dir.join("elsewhere")).expect("temp dir is writable");
+    let (_, log) = sarif(&["--sarif-root", "elsewhere", "app/cart.journey"], &dir);
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], format!("file://{}/app/cart.journey", root.display()).as_str());
+    assert!(location.get("uriBaseId").is_none(), "{location}");
+}
+
+#[test]
+fn a_run_that_cannot_check_still_writes_a_sarif_log_saying_why() {
+    let dir = project("sarif-usage", &[("a.journey", VALID)]);
+    let (code, log) = sarif(&["nowhere"], &dir);
+    assert_eq!(code, Some(2));
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(invocation["toolExecutionNotifications"][0]["level"], "error");
+    assert_eq!(invocation["toolExecutionNotifications"][0]["message"]["text"], "`nowhere` does not exist");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    let (code, log) = sarif(&["--deny-warings"], &dir);
+    assert_eq!(code, Some(2), "a mistyped option");
+    let text = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+    assert!(text.as_str().is_some_and(|t| t.contains("--deny-warings")), "{text}");
+    let (code, log) = sarif(&["--sarif-root", "nowhere"], &dir);
+    assert_eq!(code, Some(2));
+    let text = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+    assert!(text.as_str().is_some_and(|t| t.contains("`--sarif-root nowhere` is not a folder")), "{text}");
+}
+
+#[test]
+fn build_to_standard_output_sends_machine_diagnostics_to_stderr_or_a_file() {
+    let dir = project("build-stdout", &[("a.journey", VALID)]);
+    for format in ["json", "sarif"] {
+        let out = journey(&["build", "-o", "-", "--format", format], &dir);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is the plan alone");
+        assert!(plan["journeys"].is_array(), "{plan}");
+        let diagnostics: serde_json::Value = serde_json::from_str(&stderr(&out)).expect("stderr is the diagnostics");
+        assert!(diagnostics.get("format").is_some() || diagnostics.get("runs").is_some(), "{diagnostics}");
+
+        let out = journey(&["build", "-o", "-", "--format", format, "--diagnostics", "d.json"], &dir);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).expect("stdout is the plan alone");
+        assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+        let written = std::fs::read_to_string(dir.join("d.json")).expect("the diagnostics file is written");
+        serde_json::from_str::<serde_json::Value>(&written).expect("the file is one JSON document");
+    }
+    // `check` takes `--diagnostics` too.
+    let out = journey(&["check", "--format", "json", "--diagnostics", "check.json"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).is_empty());
+    let written = std::fs::read_to_string(dir.join("check.json")).expect("the diagnostics file is written");
+    assert!(written.contains("\"format\": \"journey-diagnostics/1\""), "{written}");
+    let both = journey(&["build", "-o", "-", "--diagnostics", "-"], &dir);
+    assert_eq!(both.status.code(), Some(2));
+}
+
+/// A project of two files: the trigger of `b.journey` is used by the journey of `a.journey`.
+const USES_B: &[u8] = b"profile {\n  email: email\n}\n\nemail Welcome {\n  status ready\n  subject \"Hi\"\n  body \"Welcome\"\n}\n\njourney Onboarding {\n  start on SignedUp\n\n  send Welcome to profile.email\n}\n";
+const DECLARES: &[u8] = b"trigger SignedUp {\n  source custom\n  status published\n}\n";
+
+#[test]
+fn a_file_is_checked_within_its_project_and_only_its_diagnostics_are_reported() {
+    let dir = project(
+        "within",
+        &[
+            ("journey.toml", b"name = \"shop\"\n"),
+            ("schema.journey", b"// the shop\n"),
+            ("src/a.journey", USES_B),
+            ("src/b.journey", DECLARES),
+            ("src/other.journey", b"/// documents nothing\n"),
+        ],
+    );
+    // From the project's root, and from inside a folder below it.
+    for (cwd, file) in [(dir.clone(), "src/b.journey"), (dir.join("src"), "b.journey")] {
+        let out = journey(&["check", "--deny-warnings", file], &cwd);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stderr(&out), "checked 1 file: no problems\n");
+    }
+    // The other file's warning is reported when that file is given, not otherwise.
+    let out = journey(&["check", "--format", "json", "src/b.journey", "src/other.journey"], &dir);
+    let document: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(document["warnings"], 1, "{document}");
+    assert_eq!(document["diagnostics"][0]["file"], "src/other.journey");
+
+    // `journey build FILE` builds the whole project of the file.
+    let out = journey(&["build", "src/b.journey", "-o", "-"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("a plan");
+    assert_eq!(plan["journeys"][0]["name"], "Onboarding", "{plan}");
+
+    // Without a `journey.toml`, the file's own folder is the project.
+    let plain = project("within-plain", &[("a.journey", USES_B), ("b.journey", DECLARES)]);
+    let out = journey(&["check", "--deny-warnings", "a.journey"], &plain);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_journey_toml_with_an_unknown_key_is_refused() {
+    let dir = project("manifest", &[("journey.toml", b"name = \"shop\"\nedition = 2024\n"), ("a.journey", VALID)]);
+    for args in [&["check"][..], &["check", "a.journey"]] {
+        let out = journey(args, &dir);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains("journey.toml:2: unknown key `edition`"), "{err}");
+    }
+}

@@ -65,13 +65,17 @@ fn files_are_rewritten_in_place_and_a_second_run_changes_nothing() {
     let dir = project("rewrite", &[("a.journey", MESSY), ("sub/b.journey", MESSY)]);
     let out = journey(&["fmt"], &dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).is_empty() && stderr(&out).is_empty(), "formatting is quiet");
+    assert!(stdout(&out).is_empty(), "formatting lists nothing");
+    assert_eq!(stderr(&out), "2 files formatted, 0 unchanged\n", "one summary line");
     assert_eq!(read(dir.join("a.journey")), FORMATTED);
     assert_eq!(read(dir.join("sub/b.journey")), FORMATTED, "folders are searched recursively");
 
     let again = journey(&["fmt", "--check", "."], &dir);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
     assert!(stdout(&again).is_empty());
+    assert_eq!(stderr(&again), "0 files would be reformatted, 2 unchanged\n");
+    let once_more = journey(&["fmt"], &dir);
+    assert_eq!(stderr(&once_more), "0 files formatted, 2 unchanged\n");
 }
 
 #[test]
@@ -84,7 +88,34 @@ fn check_lists_the_files_that_would_change_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let listed: Vec<String> = stdout(&out).lines().map(|l| l.replace('\\', "/")).collect();
     assert_eq!(listed, ["./messy.journey", "./more/messy.journey"], "only the files that would change");
+    assert_eq!(stderr(&out), "2 files would be reformatted, 1 unchanged\n");
     assert_eq!(read(dir.join("messy.journey")).as_bytes(), MESSY, "--check writes nothing");
+    let one = journey(&["fmt", "--check", "messy.journey"], &dir);
+    assert_eq!(stderr(&one), "1 file would be reformatted, 0 unchanged\n");
+}
+
+#[test]
+fn each_file_keeps_its_line_ending_so_check_passes_on_a_windows_checkout() {
+    let crlf = FORMATTED.replace('\n', "\r\n");
+    let messy_crlf = String::from_utf8_lossy(MESSY).replace(" //", "\r\n//").replace("comes from", "comes from\r\n");
+    let dir = project(
+        "crlf",
+        &[
+            ("windows.journey", crlf.as_bytes()),
+            ("unix.journey", FORMATTED.as_bytes()),
+            ("messy.journey", messy_crlf.as_bytes()),
+        ],
+    );
+    let check = journey(&["fmt", "--check", "windows.journey", "unix.journey"], &dir);
+    assert_eq!(check.status.code(), Some(0), "{}{}", stdout(&check), stderr(&check));
+    assert_eq!(stderr(&check), "0 files would be reformatted, 2 unchanged\n");
+    let out = journey(&["fmt"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "1 file formatted, 2 unchanged\n");
+    assert_eq!(read(dir.join("windows.journey")), crlf, "CRLF kept");
+    assert_eq!(read(dir.join("unix.journey")), FORMATTED, "LF kept");
+    let messy = read(dir.join("messy.journey"));
+    assert!(messy.ends_with("}\r\n") && !messy.replace("\r\n", "").contains('\n'), "every line in CRLF: {messy:?}");
 }
 
 #[test]
@@ -121,6 +152,7 @@ fn a_file_with_syntax_errors_is_reported_like_check_and_left_unchanged() {
     assert!(err.contains("cart.journey:2:3"), "{err}");
     assert!(err.contains("did you mean `send`?"), "{err}");
     assert!(err.contains("not formatted"), "{err}");
+    assert!(err.ends_with("1 file formatted, 0 unchanged, 1 not formatted because of errors\n"), "{err}");
     assert_eq!(read(dir.join("cart.journey")).as_bytes(), BROKEN, "never mangled");
     assert_eq!(read(dir.join("ok.journey")), FORMATTED, "the other files are still formatted");
 

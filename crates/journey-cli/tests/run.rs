@@ -331,7 +331,7 @@ fn rejects_writes_the_bad_lines_and_the_run_goes_on() {
         path(&rejects),
     ]);
     assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
-    assert!(stderr(&result).contains("1 line(s) rejected"), "{}", stderr(&result));
+    assert!(stderr(&result).contains("1 line rejected: see"), "{}", stderr(&result));
     let written = read(&rejects);
     assert_eq!(written.lines().count(), 1, "{written}");
     let row: serde_json::Value = serde_json::from_str(written.trim_end()).expect("a JSON line");
@@ -732,4 +732,128 @@ fn every_example_report_agrees_with_the_outcome_worked_out_in_its_readme() {
         }
         let _ = std::fs::remove_dir_all(&out);
     }
+}
+
+// Tables and CSV files people read after a run: aligned headers, money with 2
+// decimals, counts with the right plural, and the per-recipient table.
+
+/// Runs example `name` into a fresh folder and returns the folder and the printed table.
+fn run_for_tables(name: &str) -> (PathBuf, String) {
+    let out = scratch(&format!("tables-{name}"));
+    let result = run_example(&format!("examples/{name}"), name, &out, &[]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    (out, stdout(&result))
+}
+
+/// The lines of the block of `text` whose first line starts with `header` (up to a blank line).
+fn block<'a>(text: &'a str, header: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start =
+        lines.iter().position(|l| l.trim_start().starts_with(header)).unwrap_or_else(|| panic!("{header} in {text}"));
+    lines[start..].iter().take_while(|l| !l.trim().is_empty()).copied().collect()
+}
+
+/// Checks that each header named in `numeric` ends in the column where every
+/// non-empty cell below it ends (numbers are aligned right, and so is their header).
+fn assert_right_aligned(lines: &[&str], numeric: &[&str]) {
+    let header = lines[0];
+    for name in numeric {
+        let at = header.find(&format!(" {name}")).unwrap_or_else(|| panic!("`{name}` in `{header}`")) + 1;
+        let end = at + name.len();
+        assert!(header[end..].is_empty() || header[end..].starts_with(' '), "`{name}` is a whole header");
+        for line in &lines[1..] {
+            let chars: Vec<char> = line.chars().collect();
+            let last = chars.get(end - 1).copied().unwrap_or(' ');
+            let after = chars.get(end).copied().unwrap_or(' ');
+            if chars[at.min(chars.len())..end.min(chars.len())].iter().all(|c| *c == ' ') {
+                continue; // an empty cell
+            }
+            assert!(
+                last != ' ' && after == ' ',
+                "`{name}` ends at column {end} but its cell does not:\n{header}\n{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn headers_of_numeric_columns_end_where_their_numbers_end() {
+    let (out, table) = run_for_tables("goal-purchase");
+    let metrics = block(&table, "metric");
+    assert_right_aligned(&metrics, &["all", "email", "sms", "push"]);
+    let steps = block(&table, "step ");
+    assert_right_aligned(&steps, &["reached", "left", "active", "sends", "delivered", "opened", "clicked"]);
+    let recipients = stdout(&journey(&["report", path(&out), "--by", "recipient"]));
+    let lines: Vec<&str> = recipients.lines().collect();
+    assert_right_aligned(&lines, &["opens", "clicks", "spam_reports"]);
+}
+
+#[test]
+fn money_has_2_decimals_in_tables_and_csv_and_full_precision_in_json() {
+    let (out, table) = run_for_tables("goal-purchase");
+    for (metric, all) in [("revenue", "288.00"), ("average_order_revenue", "96.00"), ("revenue_per_recipient", "48.00")]
+    {
+        let line = block(&table, metric)[0];
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells[1], all, "{line}");
+        assert!(cells[1..].iter().all(|c| c.split_once('.').is_some_and(|(_, d)| d.len() == 2)), "{line}");
+    }
+    assert!(block(&table, "revenue_per_recipient")[0].contains("45.60"), "not 45.6");
+    let csv = read(&out.join("report.csv"));
+    let header: Vec<&str> = csv.lines().next().expect("a header").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect("the column");
+    for row in csv.lines().skip(1) {
+        let cells: Vec<&str> = row.split(',').collect();
+        for name in ["revenue", "average_order_revenue", "revenue_per_recipient"] {
+            let cell = cells[column(name)];
+            assert!(
+                cell.is_empty() || cell.split_once('.').is_some_and(|(_, d)| d.len() == 2),
+                "{name} `{cell}` in {row}"
+            );
+        }
+    }
+    assert!(csv.contains(",19.80\n"), "revenue_per_recipient of the first send, 99 / 5: {csv}");
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("report.json"))).expect("JSON");
+    assert_eq!(json["journeys"][0]["metrics"]["email"]["revenue_per_recipient"].as_f64(), Some(45.6));
+}
+
+#[test]
+fn counts_take_the_singular_for_one() {
+    let (out, table) = run_for_tables("newsletter");
+    assert!(table.contains("(1 duplicate ignored,"), "{table}");
+    // The same report with every count at 1, then at 2.
+    let report_path = out.join("report.json");
+    let mut report: serde_json::Value = serde_json::from_str(&read(&report_path)).expect("JSON");
+    for n in [1, 2] {
+        for key in ["profiles", "events", "duplicates"] {
+            report["input"][key] = n.into();
+        }
+        report["journeys"][0]["entered"] = n.into();
+        report["journeys"][0]["entries"] = n.into();
+        std::fs::write(&report_path, serde_json::to_string(&report).expect("JSON")).expect("writable");
+        let table = stdout(&journey(&["report", path(&out)]));
+        let expected = if n == 1 {
+            ["1 profile, 1 event replayed (1 duplicate ignored,", "entered 1 profile (1 entry),"]
+        } else {
+            ["2 profiles, 2 events replayed (2 duplicates ignored,", "entered 2 profiles (2 entries),"]
+        };
+        for phrase in expected {
+            assert!(table.contains(phrase), "`{phrase}` in:\n{table}");
+        }
+    }
+}
+
+#[test]
+fn the_recipient_table_shows_address_message_id_and_what_became_of_each_message() {
+    let (out, _) = run_for_tables("goal-purchase");
+    let table = stdout(&journey(&["report", path(&out), "--by", "recipient"]));
+    let header: Vec<&str> = table.lines().next().expect("a header").split_whitespace().collect();
+    let expected = "journey profile step to message_id sent delivered bounced opens clicks unsubscribed spam_reports";
+    assert_eq!(header.join(" "), expected);
+    let q1 = table.lines().find(|l| l.contains(" q1 ")).expect("a row of q1");
+    assert!(q1.contains("alice.girard@example.com") && q1.contains("BrowseAbandonment/1/q1/1/1"), "{q1}");
+    let q4 = table.lines().find(|l| l.contains(" q4 ")).expect("a row of q4");
+    let cells: Vec<&str> = q4.split_whitespace().collect();
+    // q4's first email bounced: delivered no, bounced yes.
+    assert_eq!(&cells[cells.len() - 6..cells.len() - 4], ["no", "yes"], "{q4}");
 }

@@ -7,7 +7,8 @@
 //! returning, the formatter parses its own output and checks that the syntax tree
 //! (positions aside) and the place of every comment in the token sequence are the
 //! same, and refuses to return anything else. A file with syntax errors is refused
-//! with its diagnostics. The command line (`journey fmt`) and the language server
+//! with its diagnostics. Each file keeps its line ending ([`LineEnding`]: the first
+//! line break decides). The command line (`journey fmt`) and the language server
 //! format through this crate.
 
 mod expressions;
@@ -53,7 +54,7 @@ impl std::error::Error for FormatError {}
 /// `journey fmt` and the language server.
 ///
 /// Returns the canonical text, which ends with exactly one line break (or is empty when
-/// the file holds nothing), or why the file cannot be formatted: its syntax errors (with
+/// the file holds nothing) and keeps the file's line ending ([`LineEnding::of`]), or why the file cannot be formatted: its syntax errors (with
 /// their diagnostics, which name `file`), or an internal inconsistency. A file with
 /// syntax errors is never formatted, so a half-written file is never mangled; warnings
 /// do not prevent formatting. Formatting is idempotent (formatting the result again
@@ -78,7 +79,48 @@ pub fn format(file: FileId, text: &str) -> Result<String, FormatError> {
     printer.source_tree(&parsed.tree);
     let formatted = printer.finish().map_err(FormatError::Internal)?;
     same_meaning(file, text, &parsed, &formatted).map_err(FormatError::Internal)?;
-    Ok(formatted)
+    Ok(with_line_ending(formatted, LineEnding::of(text)))
+}
+
+/// The line ending a file is written with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineEnding {
+    /// `\n`, as on Unix (also the choice for a file without any line break).
+    Lf,
+    /// `\r\n`, as on Windows.
+    CrLf,
+}
+
+impl LineEnding {
+    /// The line ending of `text`, decided by its first line break (as rustfmt's
+    /// `newline_style = "Auto"` does): a file checked out with Windows line endings
+    /// is formatted with them, so `journey fmt --check` passes on it.
+    pub fn of(text: &str) -> LineEnding {
+        match text.find('\n') {
+            Some(at) if text[..at].ends_with('\r') => LineEnding::CrLf,
+            _ => LineEnding::Lf,
+        }
+    }
+}
+
+/// `text` (whose lines end in `\n`) with its lines ending in `ending`.
+fn with_line_ending(text: String, ending: LineEnding) -> String {
+    match ending {
+        LineEnding::Lf => text,
+        LineEnding::CrLf => {
+            let mut out = String::with_capacity(text.len() + text.len() / 16);
+            for line in text.split_inclusive('\n') {
+                match line.strip_suffix('\n') {
+                    Some(line) => {
+                        out.push_str(line.strip_suffix('\r').unwrap_or(line));
+                        out.push_str("\r\n");
+                    }
+                    None => out.push_str(line),
+                }
+            }
+            out
+        }
+    }
 }
 
 /// Checks that `formatted` parses to the tree of `original` (positions aside) and
@@ -168,6 +210,19 @@ mod tests {
         assert_eq!(tree_without_positions(&a), tree_without_positions(&b));
         assert_ne!(tree_without_positions(&a), tree_without_positions(&c));
         assert!(!tree_without_positions(&a).contains("start:"));
+    }
+
+    #[test]
+    fn the_first_line_ending_decides_the_line_ending_of_the_result() {
+        let crlf = "email W {\r\n  status ready\r\n  subject \"Hi\"\r\n  body \"\"\"\r\n    Hello\r\n  \"\"\"\r\n}\r\n";
+        let expected =
+            "email W {\r\n  status ready\r\n  subject \"Hi\"\r\n  body \"\"\"\r\n    Hello\r\n  \"\"\"\r\n}\r\n";
+        assert_eq!(fmt(crlf), expected);
+        assert_eq!(fmt(expected), expected, "a formatted CRLF file is left as it is");
+        // Mixed endings: the first one decides, for every line.
+        assert_eq!(fmt("trigger A {\r\nsource custom\n}\n"), "trigger A {\r\n  source custom\r\n}\r\n");
+        assert_eq!(fmt("trigger A {\nsource custom\r\n}\r\n"), "trigger A {\n  source custom\n}\n");
+        assert_eq!(LineEnding::of("no break"), LineEnding::Lf);
     }
 
     #[test]

@@ -648,18 +648,34 @@ const METRIC_COLUMNS: [(&str, bool); 25] = [
     ("revenue_per_recipient", false),
 ];
 
+/// The metric columns that are amounts of money: shown with 2 decimals in tables and
+/// CSV (JSON keeps full precision).
+const MONEY_COLUMNS: [&str; 3] = ["revenue", "average_order_revenue", "revenue_per_recipient"];
+
 impl Metrics {
-    /// The metrics as table or CSV cells: rates as percentages.
+    /// The metrics as table or CSV cells: rates as percentages, money with 2 decimals.
     pub fn cells(&self) -> Vec<String> {
         let value = serde_json::to_value(self).unwrap_or_default();
         METRIC_COLUMNS
             .iter()
             .map(|(name, rate)| {
                 let v = value.get(*name).and_then(|v| v.as_f64()).unwrap_or(0.0);
-                if *rate { format!("{:.2}%", v * 100.0) } else { number(v) }
+                if *rate {
+                    format!("{:.2}%", v * 100.0)
+                } else if MONEY_COLUMNS.contains(name) {
+                    format!("{v:.2}")
+                } else {
+                    number(v)
+                }
             })
             .collect()
     }
+}
+
+/// `1 duplicate`, `2 duplicates`, `0 duplicates`: a count and its noun, which gets
+/// `plural` unless the count is 1.
+fn count(n: u64, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
 /// A number without a useless fraction: `3`, `397.4`.
@@ -725,16 +741,28 @@ impl Report {
         out.push_str(&format!("Run from {} to {}\n", self.start, self.until));
         let i = &self.input;
         out.push_str(&format!(
-            "{} profiles, {} events replayed ({} duplicates ignored, {} unmatched, {} before start, {} after until, {} rejected)\n",
-            i.profiles, i.events, i.duplicates, i.unmatched, i.before_start, i.after_until, i.rejected
+            "{}, {} replayed ({} ignored, {} unmatched, {} before start, {} after until, {} rejected)\n",
+            count(i.profiles, "profile", "profiles"),
+            count(i.events, "event", "events"),
+            count(i.duplicates, "duplicate", "duplicates"),
+            i.unmatched,
+            i.before_start,
+            i.after_until,
+            i.rejected
         ));
         for journey in &self.journeys {
             out.push('\n');
             out.push_str(&format!("Journey {} (version {})\n", journey.journey, journey.version));
             let e = &journey.exits;
             out.push_str(&format!(
-                "  entered {} profiles ({} entries), {} still active\n  exits: completed {}, exit_trigger {}, suppressed {}, explicit {}\n",
-                journey.entered, journey.entries, journey.active, e.completed, e.exit_trigger, e.suppressed, e.explicit
+                "  entered {} ({}), {} still active\n  exits: completed {}, exit_trigger {}, suppressed {}, explicit {}\n",
+                count(journey.entered, "profile", "profiles"),
+                count(journey.entries, "entry", "entries"),
+                journey.active,
+                e.completed,
+                e.exit_trigger,
+                e.suppressed,
+                e.explicit
             ));
             if let Some(goal) = &journey.goal {
                 let target = match goal.target {
@@ -799,23 +827,37 @@ impl Report {
     }
 }
 
-/// Lays rows out in aligned columns: text left, numbers right.
+/// Whether a table cell is a number (`12`, `-3`, `45.60`, `12.50%`), to be aligned right.
+fn is_number(cell: &str) -> bool {
+    let digits = cell.strip_suffix('%').unwrap_or(cell);
+    !digits.is_empty() && digits.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// Lays rows out in aligned columns, the first row being the headers: a column whose
+/// cells (below the header, empty ones aside) are all numbers is aligned right, its
+/// header included, so that each header ends where its numbers end; the first column
+/// and every other column are aligned left.
 pub fn table(rows: &[Vec<String>], indent: &str) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
         .collect();
+    let numeric: Vec<bool> = (0..columns)
+        .map(|c| {
+            let mut cells = rows.iter().skip(1).filter_map(|r| r.get(c)).filter(|s| !s.is_empty()).peekable();
+            c > 0 && cells.peek().is_some() && cells.all(|cell| is_number(cell))
+        })
+        .collect();
     let mut out = String::new();
-    for (r, row) in rows.iter().enumerate() {
+    for row in rows {
         out.push_str(indent);
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                let numeric = r > 0 && c > 0 && cell.chars().next().is_some_and(|ch| ch.is_ascii_digit() || ch == '-');
-                if numeric { format!("{cell:>w$}", w = widths[c]) } else { format!("{cell:<w$}", w = widths[c]) }
-            })
-            .collect();
+        let cells: Vec<String> =
+            row.iter()
+                .enumerate()
+                .map(|(c, cell)| {
+                    if numeric[c] { format!("{cell:>w$}", w = widths[c]) } else { format!("{cell:<w$}", w = widths[c]) }
+                })
+                .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
@@ -870,13 +912,27 @@ pub fn recipients_csv(rows: &[RecipientRow]) -> String {
     out
 }
 
-/// The recipient rows as a table.
+/// The recipient rows as a table: one row per message, with its address, its id,
+/// and what became of it (`yes`/`no`, and the number of opens, clicks and spam reports).
 pub fn recipients_table(rows: &[RecipientRow]) -> String {
     let mut table_rows = vec![
-        ["journey", "profile", "step", "sent", "delivered", "opened", "clicked", "unsubscribed"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
+        [
+            "journey",
+            "profile",
+            "step",
+            "to",
+            "message_id",
+            "sent",
+            "delivered",
+            "bounced",
+            "opens",
+            "clicks",
+            "unsubscribed",
+            "spam_reports",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
     ];
     let yes = |b: bool| if b { "yes" } else { "no" }.to_owned();
     for r in rows {
@@ -884,11 +940,15 @@ pub fn recipients_table(rows: &[RecipientRow]) -> String {
             r.journey.clone(),
             r.profile.clone(),
             r.step.clone(),
+            r.to.clone().unwrap_or_else(|| "-".to_owned()),
+            r.message_id.clone(),
             r.sent.clone(),
             yes(r.delivered),
-            yes(r.opened),
-            yes(r.clicked),
+            yes(r.bounced),
+            r.opens.to_string(),
+            r.clicks.to_string(),
             yes(r.unsubscribed),
+            r.abuse_reports.to_string(),
         ]);
     }
     table(&table_rows, "")

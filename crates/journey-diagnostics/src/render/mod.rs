@@ -6,7 +6,7 @@ mod sarif;
 
 pub use human::render_human;
 pub use json::{json_document, render_json};
-pub use sarif::render_sarif;
+pub use sarif::{SarifRun, render_sarif};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::line_index::ColumnUnit;
