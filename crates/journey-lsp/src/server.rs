@@ -1,15 +1,19 @@
 //! The protocol side: capabilities, and each request or notification turned
 //! into a call of [`crate::features`] on the checked project of the file.
 //!
-//! Handlers may run concurrently: the framework reads messages in order and
-//! polls up to four handlers at once. Edits must still apply in the order they
-//! were sent, so the state is one [`World`] behind a mutex and every
-//! notification handler changes it *before its first await*: the framework
-//! starts handlers in arrival order (its queue of ready futures is first in,
-//! first out), so the first poll of each `didChange`, and with it the edit,
-//! happens in the order the client sent them. Requests read the checked project
-//! of the moment and never hold the lock across an await. A version that is
-//! not newer than the buffer's is ignored ([`World::change`]).
+//! Handlers may run concurrently: the transport ([`crate::transport`]) reads
+//! messages in order and polls up to four handlers at once. Edits must still
+//! apply in the order they were sent, so the state is one [`World`] behind a
+//! mutex and every notification handler changes it *before its first await*:
+//! the transport starts handlers in arrival order (its queue of ready futures
+//! is first in, first out), so the first poll of each `didChange`, and with it
+//! the edit, happens in the order the client sent them. Requests read the
+//! checked project of the moment and never hold the lock across an await. A
+//! version that is not newer than the buffer's is ignored ([`World::change`]).
+//!
+//! Publishing may still interleave (a handler awaits while it sends), so each
+//! check is numbered while the world is locked and the [`crate::ledger`] drops
+//! a result older than one already sent.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
