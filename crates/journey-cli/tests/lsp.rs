@@ -97,6 +97,21 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Waits for the process to exit (after `exit`) and checks its status is 0.
+    fn exits_cleanly(&mut self) {
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "journey lsp did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "{status}");
+    }
+}
+
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/abandoned-cart").canonicalize().unwrap()
 }
@@ -164,13 +179,34 @@ fn journey_lsp_speaks_the_protocol_over_stdio() {
     // shutdown, then exit: status 0
     assert_eq!(server.request("shutdown", Value::Null), Value::Null);
     server.notify("exit", Value::Null);
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "journey lsp did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "{status}");
+    server.exits_cleanly();
+}
+
+#[test]
+fn journey_lsp_answers_undecodable_bytes_and_keeps_serving() {
+    let mut server = Server::start();
+    server.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&example()), "capabilities": {},
+               "workspaceFolders": [{"uri": uri(&example()), "name": "abandoned-cart"}]}),
+    );
+    server.notify("initialized", json!({}));
+    let raw: [(&[u8], i64); 4] = [
+        (b"Content-Length: 9\r\n\r\n{not json", -32700),
+        (b"Content-Length: 2\r\n\r\n[]", -32600),
+        (b"Content-Length: 4\r\n\r\n\"\xff\xfe\"", -32700),
+        (b"Content-Length: nine\r\n\r\n{not json", -32700),
+    ];
+    for (bytes, code) in raw {
+        server.stdin.write_all(bytes).unwrap();
+        server.stdin.flush().unwrap();
+        let answer = server.wait_for("the error answer", |m| m.get("error").is_some() && m["id"].is_null());
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+        // still serving
+        let symbols = server.request("workspace/symbol", json!({"query": "Cart"}));
+        assert!(!symbols.as_array().unwrap().is_empty(), "{symbols}");
+    }
+    assert_eq!(server.request("shutdown", Value::Null), Value::Null);
+    server.notify("exit", Value::Null);
+    server.exits_cleanly();
 }

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use journey_check::ir::{
-    AttrType, ContentDef, DeclRef, GoalMeasure, JourneyDef, Loc, Program, Record, Start, StepKind, Symbol, Target,
-    TriggerId,
+    AttrType, ContentDef, ContentId, DeclRef, GoalMeasure, JourneyDef, Loc, Program, Record, Start, StepKind, Symbol,
+    Target, TriggerId, TriggerSource,
 };
 use journey_diagnostics::{FileId, Span};
 use journey_syntax::ast::{self, BodyItem, DeclKind, TypeExpr};
@@ -92,7 +92,7 @@ fn attribute_at(
 
 /// Every named declaration with the place of its name.
 pub fn decls(p: &Program) -> impl Iterator<Item = (DeclRef, Loc)> + '_ {
-    use journey_check::ir::{ContentId, JourneyId, SegmentId};
+    use journey_check::ir::{JourneyId, SegmentId};
     let t = p.triggers.iter().enumerate().map(|(i, d)| (DeclRef::Trigger(TriggerId(i as u32)), d.loc));
     let c = p.contents.iter().enumerate().map(|(i, d)| (DeclRef::Content(ContentId(i as u32)), d.loc));
     let s = p.segments.iter().enumerate().map(|(i, d)| (DeclRef::Segment(SegmentId(i as u32)), d.loc));
@@ -220,6 +220,9 @@ pub fn rename(snap: &Snapshot, file: FileId, offset: usize, new_name: &str) -> R
         ));
     }
     let p = &snap.analysis.program;
+    if let Some(why) = rename_refused(p, &symbol) {
+        return Err(why);
+    }
     match &symbol {
         Symbol::Decl(d) => {
             let taken = decls(p).any(|(other, _)| other != *d && p.decl_name(other).0 == new_name);
@@ -254,6 +257,22 @@ pub fn rename(snap: &Snapshot, file: FileId, offset: usize, new_name: &str) -> R
         }
     }
     Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
+}
+
+/// Why `symbol` cannot be renamed at all, if it cannot: its name is required by
+/// the language (a commerce trigger's `revenue`).
+pub fn rename_refused(p: &Program, symbol: &Symbol) -> Option<String> {
+    match symbol {
+        Symbol::TriggerAttribute(t, path)
+            if path.len() == 1 && path[0] == "revenue" && p.trigger(*t).source == TriggerSource::Commerce =>
+        {
+            Some(format!(
+                "`revenue` is required by commerce triggers: `{}` is `source commerce`, so it must keep `revenue: money` (the order's value)",
+                p.trigger(*t).name
+            ))
+        }
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------- hover
@@ -856,6 +875,69 @@ fn record_at<'a>(record: &'a Record, path: &[&str]) -> Option<&'a Record> {
     }
 }
 
+fn content_at(p: &Program, file: FileId, offset: usize) -> Option<ContentId> {
+    let i = p.contents.iter().position(|c| c.decl.file == file && touches(c.decl.span, offset))?;
+    Some(ContentId(i as u32))
+}
+
+/// `{{trigger.` in a message (rule 13): the attributes at `path` present in the
+/// start trigger of every journey that sends `content`. None when no journey
+/// sends it, or one of them starts on a segment (it has no trigger).
+fn message_trigger_items(p: &Program, content: ContentId, path: &[&str]) -> Vec<CompletionItem> {
+    let mut records: Vec<&Record> = Vec::new();
+    for j in &p.journeys {
+        let mut sends = false;
+        j.for_each_step(&mut |s| sends |= matches!(s.kind, StepKind::Send { content: Some(c), .. } if c == content));
+        if !sends {
+            continue;
+        }
+        let record = j.start.as_ref().and_then(|s| s.trigger()).and_then(|t| record_at(&p.trigger(t).attributes, path));
+        match record {
+            Some(r) => records.push(r),
+            None => return Vec::new(),
+        }
+    }
+    let Some((first, others)) = records.split_first() else { return Vec::new() };
+    let mut items = attribute_items(first);
+    items.retain(|i| others.iter().all(|r| r.field(&i.label).is_some()));
+    items
+}
+
+/// What kind of literal an offset is inside.
+#[derive(Debug, PartialEq, Eq)]
+enum Literal {
+    Comment,
+    String,
+}
+
+/// Whether `offset` of `text` is inside a comment or a string, lexing from
+/// `from` (the start of the declaration) to the end of the line.
+fn literal_at(file: FileId, text: &str, from: usize, offset: usize) -> Option<Literal> {
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let window = &text[from..line_end];
+    let at = offset - from;
+    let lexed = journey_syntax::lex(file, window);
+    for c in &lexed.comments {
+        let (start, end) = (c.span.start as usize, c.span.end as usize);
+        let closed = c.kind == CommentKind::Block && window[start..end].ends_with("*/") && end - start >= 4;
+        if start < at && (at < end || (at == end && !closed)) {
+            return Some(Literal::Comment);
+        }
+    }
+    for t in lexed.tokens.iter().filter(|t| matches!(t.kind, TokenKind::String | TokenKind::TripleString)) {
+        let (start, end) = (t.span.start as usize, t.span.end as usize);
+        let written = &window[start..end];
+        let closed = match t.kind {
+            TokenKind::TripleString => written.len() >= 6 && written.ends_with("\"\"\""),
+            _ => written.len() >= 2 && written.ends_with('"') && !written.ends_with("\\\""),
+        };
+        if start < at && (at < end || (at == end && !closed)) {
+            return Some(Literal::String);
+        }
+    }
+    None
+}
+
 fn journey_at(p: &Program, file: FileId, offset: usize) -> Option<&JourneyDef> {
     p.journeys.iter().find(|j| j.decl.file == file && touches(j.decl.span, offset))
 }
@@ -885,6 +967,14 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
     let lexed = journey_syntax::lex(file, window);
     let tokens: Vec<(TokenKind, &str)> = lexed.tokens.iter().map(|t| (t.kind, &window[t.span.range()])).collect();
 
+    // Nothing in a comment, nor in a string outside a placeholder.
+    let placeholder = before.rfind("{{").is_some_and(|open| !before[open..].contains("}}"));
+    match literal_at(file, text, from, offset) {
+        Some(Literal::Comment) => return Vec::new(),
+        Some(Literal::String) if !placeholder => return Vec::new(),
+        _ => {}
+    }
+
     // `profile.`, `trigger.`, `cart.` (in a trigger's `where`), `T.` (in `sum`), `{{profile.`
     if before.ends_with('.') {
         let dotted_len =
@@ -894,6 +984,12 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
         let (root, rest) = segments.split_first().map(|(r, rest)| (*r, rest)).unwrap_or(("", &[]));
         let record = match root {
             "profile" => p.profile.as_ref().and_then(|pr| record_at(&pr.attributes, rest)),
+            "trigger" if placeholder => match content_at(p, file, offset) {
+                Some(c) => return message_trigger_items(p, c, rest),
+                None => journey_at(p, file, offset)
+                    .and_then(|j| j.start.as_ref()?.trigger())
+                    .and_then(|t| record_at(&p.trigger(t).attributes, rest)),
+            },
             "trigger" => journey_at(p, file, offset)
                 .and_then(|j| j.start.as_ref()?.trigger())
                 .and_then(|t| record_at(&p.trigger(t).attributes, rest)),
@@ -906,9 +1002,7 @@ pub fn completion(snap: &Snapshot, file: FileId, offset: usize) -> Vec<Completio
         };
         return record.map(attribute_items).unwrap_or_default();
     }
-    if let Some(open) = before.rfind("{{")
-        && !before[open..].contains("}}")
-    {
+    if placeholder {
         return keyword_items(&["profile", "trigger"]);
     }
 

@@ -1,29 +1,33 @@
 //! The protocol side: capabilities, and each request or notification turned
 //! into a call of [`crate::features`] on the checked project of the file.
 //!
-//! Handlers may run concurrently: the framework reads messages in order and
-//! polls up to four handlers at once. Edits must still apply in the order they
-//! were sent, so the state is one [`World`] behind a mutex and every
-//! notification handler changes it *before its first await*: the framework
-//! starts handlers in arrival order (its queue of ready futures is first in,
-//! first out), so the first poll of each `didChange`, and with it the edit,
-//! happens in the order the client sent them. Requests read the checked project
-//! of the moment and never hold the lock across an await. A version that is
-//! not newer than the buffer's is ignored ([`World::change`]).
+//! Handlers may run concurrently: the transport ([`crate::transport`]) reads
+//! messages in order and polls up to four handlers at once. Edits must still
+//! apply in the order they were sent, so the state is one [`World`] behind a
+//! mutex and every notification handler changes it *before its first await*:
+//! the transport starts handlers in arrival order (its queue of ready futures
+//! is first in, first out), so the first poll of each `didChange`, and with it
+//! the edit, happens in the order the client sent them. Requests read the
+//! checked project of the moment and never hold the lock across an await. A
+//! version that is not newer than the buffer's is ignored ([`World::change`]).
+//!
+//! Publishing may still interleave (a handler awaits while it sends), so each
+//! check is numbered while the world is locked and the [`crate::ledger`] drops
+//! a result older than one already sent.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use journey_diagnostics::{ColumnUnit, FileId, Span};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::convert;
 use crate::features;
+use crate::ledger::{Batch, FileDiagnostics, Ledger};
 use crate::world::{Applied, Snapshot, World};
 
 /// The language server.
@@ -33,13 +37,27 @@ pub struct Backend {
     shut_down: Arc<AtomicBool>,
     /// Whether the client lets the server register a file watcher.
     can_watch: AtomicBool,
-    /// The diagnostics last published for each file.
-    published: Mutex<HashMap<Uri, Vec<Diagnostic>>>,
+    /// What was published for each file.
+    ledger: Mutex<Ledger>,
+    /// Held while publishing: one batch of notifications at a time.
+    sending: tokio::sync::Mutex<()>,
+    /// The generation of the next check (see [`crate::ledger`]).
+    generation: AtomicU64,
 }
 
-/// Serves the protocol over `input` and `output` until the client sends `exit`.
+/// Serves the protocol over `input` and `output` until the client sends `exit`
+/// (or the input ends), logging the messages set aside to standard error.
 /// Returns whether `shutdown` came before `exit` (the exit status is 0 then, 1 otherwise).
 pub async fn serve<I, O>(input: I, output: O) -> bool
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
+{
+    serve_logged(input, output, &|line| eprintln!("{line}")).await
+}
+
+/// [`serve`], with the log lines (messages set aside, the end) given to `log`.
+pub async fn serve_logged<I, O>(input: I, output: O, log: &(dyn Fn(&str) + Sync)) -> bool
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite,
@@ -47,7 +65,7 @@ where
     let shut_down = Arc::new(AtomicBool::new(false));
     let flag = shut_down.clone();
     let (service, socket) = LspService::new(move |client| Backend::new(client, flag));
-    Server::new(input, output, socket).serve(service).await;
+    crate::transport::run(input, output, service, socket, log).await;
     shut_down.load(Ordering::SeqCst)
 }
 
@@ -73,7 +91,9 @@ impl Backend {
             world: Arc::new(Mutex::new(World::default())),
             shut_down,
             can_watch: AtomicBool::new(false),
-            published: Mutex::default(),
+            ledger: Mutex::default(),
+            sending: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -108,30 +128,69 @@ impl Backend {
 
     /// Re-checks and publishes the projects of the open buffers and of `changed` files.
     async fn republish(&self, changed: Vec<PathBuf>) {
-        let paths: Vec<PathBuf> = {
-            let world = self.world();
-            let mut seen = Vec::new();
-            let mut paths = Vec::new();
-            for path in world.open_paths().into_iter().chain(changed) {
-                let root = world.project_root(&path);
-                if !seen.contains(&root) {
-                    seen.push(root);
-                    paths.push(path);
-                }
+        let paths = self.world().open_paths().into_iter().chain(changed).collect();
+        self.publish_paths(paths, Layout::MayChange).await;
+    }
+
+    /// Checks the project of `path` and publishes the diagnostics of its files.
+    async fn publish(&self, path: PathBuf, layout: Layout) {
+        self.publish_paths(vec![path], layout).await;
+    }
+
+    /// Checks the projects of `paths` and publishes the diagnostics of their files:
+    /// each of `paths` always (cleared when it is in no project), the others when
+    /// their diagnostics changed. When the layout may have changed (a buffer opened
+    /// or closed, files created or deleted), the files published in another project
+    /// than the one they now belong to are published again in theirs.
+    async fn publish_paths(&self, paths: Vec<PathBuf>, layout: Layout) {
+        let batches = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check(&paths, layout)));
+        let Ok(batches) = batches else { return };
+        // One sender at a time, each batch as the ledger admits it: never an older result after a newer one.
+        let _turn = self.sending.lock().await;
+        for batch in batches {
+            let notifications = self.ledger.lock().unwrap_or_else(|e| e.into_inner()).admit(batch);
+            for (uri, diagnostics, version) in notifications {
+                self.client.publish_diagnostics(uri, diagnostics, version).await;
             }
-            paths
-        };
-        for path in paths {
-            self.publish(path).await;
         }
     }
 
-    /// Checks the project of `path` and publishes the diagnostics of all its files.
-    async fn publish(&self, path: PathBuf) {
-        let batches = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut world = self.world();
-            let snap = world.snapshot_of(&path);
-            let mut batches = Vec::new();
+    /// The checks to publish for `paths` (see [`Backend::publish_paths`]), computed now.
+    fn check(&self, paths: &[PathBuf], layout: Layout) -> Vec<Batch> {
+        let mut world = self.world();
+        let mut roots: Vec<(PathBuf, Vec<(Uri, PathBuf)>)> = Vec::new();
+        let mut place = |root: PathBuf, own: Option<(Uri, PathBuf)>| {
+            let i = match roots.iter().position(|(r, _)| *r == root) {
+                Some(i) => i,
+                None => {
+                    roots.push((root, Vec::new()));
+                    roots.len() - 1
+                }
+            };
+            roots[i].1.extend(own);
+        };
+        for path in paths {
+            place(world.project_root(path), convert::uri(path).map(|u| (u, path.clone())));
+        }
+        if layout == Layout::MayChange {
+            let placed = self.ledger.lock().unwrap_or_else(|e| e.into_inner()).placed();
+            for (path, root) in placed {
+                let now = world.project_root(&path);
+                if now != root {
+                    // both projects changed: the one the file left and the one it joined
+                    world.invalidate_root(&now);
+                    world.invalidate_root(&root);
+                    place(now, None);
+                    place(root, None);
+                }
+            }
+        }
+        // The generation is taken with the world locked: batches are numbered in the order of the edits.
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst);
+        let mut batches = Vec::new();
+        for (root, own) in roots {
+            let snap = world.snapshot(&root);
+            let mut files = Vec::new();
             for (id, file) in snap.project.sources.iter() {
                 let Some(uri) = convert::uri(file.path()) else { continue };
                 let diagnostics = snap
@@ -141,34 +200,31 @@ impl Backend {
                     .filter(|d| d.primary.file == id)
                     .map(|d| convert::diagnostic(&snap, d))
                     .collect();
-                batches.push((uri, diagnostics, snap.versions.get(&id).copied()));
+                let version = snap.versions.get(&id).copied();
+                files.push(FileDiagnostics { uri, path: file.path().to_path_buf(), diagnostics, version });
             }
-            // A buffer that is no longer part of the project (closed and deleted) is cleared.
-            if snap.file_id(&path).is_none()
-                && let Some(uri) = convert::uri(&path)
-            {
-                batches.push((uri, Vec::new(), None));
-            }
-            batches
-        }));
-        let Ok(batches) = batches else { return };
-        // The file itself is always published (with its new version); the other
-        // files of the project only when their diagnostics changed.
-        let own = convert::uri(&path);
-        let batches: Vec<_> = {
-            let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
-            batches
-                .into_iter()
-                .filter(|(uri, diagnostics, _)| {
-                    let same = published.get(uri) == Some(diagnostics);
-                    published.insert(uri.clone(), diagnostics.clone());
-                    !same || own.as_ref() == Some(uri)
-                })
-                .collect()
-        };
-        for (uri, diagnostics, version) in batches {
-            self.client.publish_diagnostics(uri, diagnostics, version).await;
+            batches.push(Batch { generation, root, files, own });
         }
+        batches
+    }
+}
+
+/// Whether an event may change which project a file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// An edit of an open buffer: the projects stay as they are.
+    Same,
+    /// A buffer opened or closed, files created, deleted or renamed, workspace folders changed.
+    MayChange,
+}
+
+/// The `.journey` files on disk, for file operations.
+fn journey_files() -> FileOperationRegistrationOptions {
+    FileOperationRegistrationOptions {
+        filters: vec![FileOperationFilter {
+            scheme: Some("file".into()),
+            pattern: FileOperationPattern { glob: "**/*.journey".into(), matches: None, options: None },
+        }],
     }
 }
 
@@ -240,7 +296,12 @@ impl LanguageServer for Backend {
                     supported: Some(true),
                     change_notifications: Some(OneOf::Left(true)),
                 }),
-                file_operations: None,
+                // Renamed and deleted files clear their diagnostics (editors send these for their own file operations).
+                file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                    did_rename: Some(journey_files()),
+                    did_delete: Some(journey_files()),
+                    ..WorkspaceFileOperationsServerCapabilities::default()
+                }),
             }),
             ..ServerCapabilities::default()
         };
@@ -260,21 +321,21 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         let Some(path) = convert::path(&doc.uri) else { return };
         self.world().open(path.clone(), doc.version, doc.text);
-        self.publish(path).await;
+        self.publish(path, Layout::MayChange).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let Some(path) = convert::path(&params.text_document.uri) else { return };
         let applied = self.world().change(&path, params.text_document.version, params.content_changes);
         if applied == Applied::Yes {
-            self.publish(path).await;
+            self.publish(path, Layout::Same).await;
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let Some(path) = convert::path(&params.text_document.uri) else { return };
         self.world().close(&path);
-        self.publish(path).await;
+        self.publish(path, Layout::MayChange).await;
     }
 
     async fn initialized(&self, _: InitializedParams) {
@@ -301,6 +362,25 @@ impl LanguageServer for Backend {
         self.republish(changed).await;
     }
 
+    async fn did_rename_files(&self, params: RenameFilesParams) {
+        self.world().invalidate_all();
+        let paths = params
+            .files
+            .iter()
+            .flat_map(|f| [f.old_uri.as_str(), f.new_uri.as_str()])
+            .filter_map(|u| u.parse::<Uri>().ok())
+            .filter_map(|u| convert::path(&u))
+            .collect();
+        self.republish(paths).await;
+    }
+
+    async fn did_delete_files(&self, params: DeleteFilesParams) {
+        self.world().invalidate_all();
+        let paths =
+            params.files.iter().filter_map(|f| f.uri.parse::<Uri>().ok()).filter_map(|u| convert::path(&u)).collect();
+        self.republish(paths).await;
+    }
+
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
         {
             let mut world = self.world();
@@ -320,7 +400,7 @@ impl LanguageServer for Backend {
         // Other files of the project may have changed on disk meanwhile.
         let Some(path) = convert::path(&params.text_document.uri) else { return };
         self.world().invalidate_all();
-        self.publish(path).await;
+        self.publish(path, Layout::MayChange).await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -357,8 +437,11 @@ impl LanguageServer for Backend {
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         guard(|| {
             let (snap, id, offset) = self.at(&params)?;
-            Ok(features::symbol_at(&snap, id, offset)
-                .map(|(_, span)| PrepareRenameResponse::Range(convert::range(snap.file(id), span, snap.unit))))
+            let Some((symbol, span)) = features::symbol_at(&snap, id, offset) else { return Ok(None) };
+            if let Some(why) = features::rename_refused(&snap.analysis.program, &symbol) {
+                return Err(invalid(why));
+            }
+            Ok(Some(PrepareRenameResponse::Range(convert::range(snap.file(id), span, snap.unit))))
         })
     }
 

@@ -144,15 +144,33 @@ impl World {
         self.cache.remove(&root);
     }
 
+    /// Forgets the checked project in folder `root`.
+    pub fn invalidate_root(&mut self, root: &Path) {
+        self.cache.remove(root);
+    }
+
     /// The project folder of the file at `path` (see the module documentation).
     pub fn project_root(&self, path: &Path) -> PathBuf {
+        self.project_root_with(path, &mut HashMap::new())
+    }
+
+    /// [`World::project_root`], remembering in `holds` which folders hold `.journey` files.
+    fn project_root_with(&self, path: &Path, holds: &mut HashMap<PathBuf, bool>) -> PathBuf {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let workspace = self.roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.components().count());
         let Some(workspace) = workspace else { return dir };
         let mut chain: Vec<&Path> = dir.ancestors().take_while(|a| a.starts_with(workspace)).collect();
         chain.reverse();
         for folder in chain {
-            if self.holds_journey_files(folder) {
+            let found = match holds.get(folder) {
+                Some(&found) => found,
+                None => {
+                    let found = self.holds_journey_files(folder);
+                    holds.insert(folder.to_path_buf(), found);
+                    found
+                }
+            };
+            if found {
                 return folder.to_path_buf();
             }
         }
@@ -188,9 +206,13 @@ impl World {
     }
 
     fn build(&self, root: &Path) -> Snapshot {
+        // The files under `root` that belong to another project (a subfolder's,
+        // when `root` holds no `.journey` file of its own) are left out.
+        let mut holds = HashMap::new();
         let mut paths = journey_check::discover(root).unwrap_or_default();
+        paths.retain(|path| self.project_root_with(path, &mut holds) == root);
         for path in self.docs.keys() {
-            if path.starts_with(root) && !paths.contains(path) && self.project_root(path) == root {
+            if path.starts_with(root) && !paths.contains(path) && self.project_root_with(path, &mut holds) == root {
                 paths.push(path.clone());
             }
         }

@@ -569,3 +569,57 @@ fn positions_are_utf16_by_default_and_utf8_when_negotiated() {
     assert_eq!(journey_lsp::convert::position(snap.file(id), 14, ColumnUnit::Utf8), Position::new(0, 14));
     assert_eq!(journey_lsp::convert::position(snap.file(id), 14, ColumnUnit::Utf16), Position::new(0, 11));
 }
+
+/// Completion at the first `{{` placeholder of `needle` in the fixture, with `typed` typed after it.
+fn complete_in_message(needle: &str, typed: &str, extra: &str) -> Vec<String> {
+    let mut w = world();
+    let original = std::fs::read_to_string(recovery()).unwrap() + extra;
+    let text = original.replacen(needle, &format!("{needle}{typed}"), 1);
+    w.open(recovery(), 1, text.clone());
+    let (snap, id, _) = open(&mut w, &recovery());
+    labels(&features::completion(&snap, id, at(&text, needle, 0, needle.len() + typed.len())))
+}
+
+#[test]
+fn trigger_placeholders_complete_the_attributes_of_the_start_triggers_of_the_journeys_sending_the_message() {
+    // `Second` is sent by `Recovery`, which starts on `AbandonedCart`
+    assert_eq!(complete_in_message("Come back for your ", "{{trigger.", ""), ["cart"]);
+    assert_eq!(complete_in_message("Come back for your ", "{{trigger.cart.", ""), ["items", "total"]);
+    assert_eq!(complete_in_message("Come back for your ", "{{", ""), ["profile", "trigger"]);
+    // also sent by a journey starting on `PurchaseCompleted`: no attribute is in both triggers
+    let other = "\njourney Thanks {\n  start on PurchaseCompleted\n  send Second to profile.email\n}\n";
+    assert!(complete_in_message("Come back for your ", "{{trigger.", other).is_empty());
+    // a message no journey sends: nothing is known of its trigger
+    let unsent = "\nemail Unsent {\n  subject \"Hello there \"\n}\n";
+    assert!(complete_in_message("Hello there ", "{{trigger.", unsent).is_empty());
+}
+
+#[test]
+fn nothing_is_completed_in_comments_or_in_strings_outside_placeholders() {
+    assert!(complete("  // wait for the ").is_empty());
+    assert!(complete("  /* send ").is_empty());
+    assert!(complete_in_message("Come back for your ", " ", "").is_empty());
+    assert!(complete_in_message("Come back for ", "profile.", "").is_empty());
+    // after a comment or a closed string, completion works again
+    assert_eq!(complete("  /* a */ send "), ["Reminder", "Second"]);
+    assert_eq!(
+        complete_in_message("{{trigger.cart.items}} items\"", "\n  status ", ""),
+        ["draft", "published", "ready"]
+    );
+}
+
+#[test]
+fn rename_refuses_the_revenue_of_a_commerce_trigger() {
+    let mut w = world();
+    let (snap, id, text) = open(&mut w, &schema());
+    let revenue = at(&text, "revenue", 0, 1);
+    let err = features::rename(&snap, id, revenue, "amount").unwrap_err();
+    assert!(err.contains("`revenue` is required by commerce triggers"), "{err}");
+    let symbol = features::symbol_at(&snap, id, revenue).unwrap().0;
+    assert!(features::rename_refused(&snap.analysis.program, &symbol).is_some());
+    // the revenue of a custom trigger may be renamed
+    let custom = text.replace("source commerce", "source custom");
+    w.open(schema(), 1, custom.clone());
+    let (snap, id, _) = open(&mut w, &schema());
+    assert!(features::rename(&snap, id, at(&custom, "revenue", 0, 1), "amount").unwrap().is_some());
+}

@@ -221,3 +221,187 @@ async fn keystrokes_sent_without_waiting_apply_in_order() {
     assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("`wait DURATION`"), "{hover}");
     assert!(editor.stop().await);
 }
+
+/// A frame of `body` with its right `Content-Length`.
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+#[tokio::test]
+async fn undecodable_messages_are_answered_with_an_error_and_the_server_goes_on() {
+    let mut editor = Editor::start();
+    editor.initialize(&uri_of(&shop()), json!(null)).await;
+    let hover_request = |id: i64| {
+        let position = json!({"line": 0, "character": 0});
+        let params = json!({"textDocument": {"uri": uri_of(&shop().join("recovery.journey"))}, "position": position});
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": params}).to_string()
+    };
+    let cases: Vec<(&str, Vec<u8>, i64, Value)> = vec![
+        ("invalid JSON", frame(b"{\"jsonrpc\": \"2.0\", \"id\": 1,"), -32700, Value::Null),
+        ("a batch", frame(format!("[{}]", hover_request(2)).as_bytes()), -32600, Value::Null),
+        ("no jsonrpc", frame(br#"{"id": 3, "method": "textDocument/hover", "params": {}}"#), -32600, json!(3)),
+        ("not UTF-8", frame(b"{\"jsonrpc\": \"2.0\", \"method\": \"\xff\xfe\"}"), -32700, Value::Null),
+        ("a bad Content-Length", b"Content-Length: twelve\r\n\r\n{}".to_vec(), -32700, Value::Null),
+        ("no Content-Length", b"Content-Type: application/json\r\n\r\n{}".to_vec(), -32700, Value::Null),
+        ("not an object", frame(b"42"), -32600, Value::Null),
+    ];
+    for (what, bytes, code, id) in cases {
+        editor.send_raw(&bytes).await;
+        let answer = editor.receive().await;
+        assert_eq!(answer["error"]["code"], code, "{what}: {answer}");
+        assert_eq!(answer["id"], id, "{what}: {answer}");
+        assert!(!answer["error"]["message"].as_str().unwrap().is_empty(), "{what}: {answer}");
+        // and the next request is served
+        let params = serde_json::from_str::<Value>(&hover_request(9)).unwrap()["params"].clone();
+        let hover = editor.request("textDocument/hover", params).await;
+        assert!(hover.get("error").is_none(), "{what}: then {hover}");
+    }
+    // garbage between two frames, then a Content-Length longer than its body: the next frame is found
+    let mut bytes = b"garbage\r\n".to_vec();
+    bytes.extend(frame(hover_request(20).as_bytes()));
+    editor.send_raw(&bytes).await;
+    let answer = editor.receive().await;
+    assert_eq!(answer["error"]["code"], -32700, "{answer}");
+    let answer = editor.receive().await;
+    assert_eq!(answer["id"], 20, "{answer}");
+    let mut bytes = b"Content-Length: 400\r\n\r\n{\"jsonrpc\": \"2.0\"".to_vec();
+    bytes.extend(frame(hover_request(21).as_bytes()));
+    let padding = frame(&vec![b' '; 400]);
+    bytes.extend(&padding);
+    editor.send_raw(&bytes).await;
+    // the cut message and the padding (blank) are errors; the request inside is answered
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let answer = editor.receive().await;
+        answers.push((answer["id"].to_string(), answer["error"]["code"].to_string()));
+    }
+    answers.sort();
+    let expected = [("21", "null"), ("null", "-32700"), ("null", "-32700")].map(|(a, b)| (a.to_owned(), b.to_owned()));
+    assert_eq!(answers, expected);
+    assert!(editor.stop().await, "shutdown came before exit");
+}
+
+/// A scratch project folder holding `files` (name, text).
+fn scratch(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("journey-lsp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn fixture(file: &str) -> String {
+    std::fs::read_to_string(shop().join(file)).unwrap()
+}
+
+/// A file with an error of its own: `wiat` is no step.
+const BROKEN: &str = "journey Broken {\n  start on AbandonedCart\n  wiat 1d\n}\n";
+
+#[tokio::test]
+async fn a_file_deleted_on_disk_has_its_diagnostics_cleared() {
+    let dir = scratch(
+        "deleted",
+        &[
+            ("schema.journey", &fixture("schema.journey")),
+            ("recovery.journey", &fixture("recovery.journey")),
+            ("broken.journey", BROKEN),
+        ],
+    );
+    let mut editor = Editor::start();
+    editor.initialize(&uri_of(&dir), json!(null)).await;
+    let recovery = uri_of(&dir.join("recovery.journey"));
+    let broken = uri_of(&dir.join("broken.journey"));
+    editor.open(&recovery, &fixture("recovery.journey")).await;
+    assert_eq!(editor.diagnostics(&broken).await["diagnostics"][0]["code"], "J0007");
+    std::fs::remove_file(dir.join("broken.journey")).unwrap();
+    editor.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": broken, "type": 3}]})).await;
+    assert_eq!(editor.diagnostics(&broken).await["diagnostics"], json!([]));
+    assert!(editor.stop().await);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_renamed_file_has_its_diagnostics_cleared_under_its_old_name() {
+    let dir = scratch("renamed", &[("schema.journey", &fixture("schema.journey")), ("broken.journey", BROKEN)]);
+    let mut editor = Editor::start();
+    let init = editor.initialize(&uri_of(&dir), json!(null)).await;
+    let renames = &init["result"]["capabilities"]["workspace"]["fileOperations"]["didRename"];
+    assert_eq!(renames["filters"][0]["pattern"]["glob"], "**/*.journey", "{init}");
+    let old = uri_of(&dir.join("broken.journey"));
+    let new = uri_of(&dir.join("moved.journey"));
+    // the renamed file is not open: its diagnostics came with the schema's
+    editor.open(&uri_of(&dir.join("schema.journey")), &fixture("schema.journey")).await;
+    assert_eq!(editor.diagnostics(&old).await["diagnostics"][0]["code"], "J0007");
+    std::fs::rename(dir.join("broken.journey"), dir.join("moved.journey")).unwrap();
+    editor.notify("workspace/didRenameFiles", json!({"files": [{"oldUri": old, "newUri": new}]})).await;
+    assert_eq!(editor.diagnostics(&old).await["diagnostics"], json!([]));
+    assert_eq!(editor.diagnostics(&new).await["diagnostics"][0]["code"], "J0007");
+    assert!(editor.stop().await);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn closing_a_buffer_deleted_from_disk_clears_it() {
+    let dir = scratch("closed", &[("schema.journey", &fixture("schema.journey")), ("broken.journey", BROKEN)]);
+    let mut editor = Editor::start();
+    editor.initialize(&uri_of(&dir), json!(null)).await;
+    let broken = uri_of(&dir.join("broken.journey"));
+    editor.open(&broken, BROKEN).await;
+    assert_eq!(editor.diagnostics(&broken).await["diagnostics"][0]["code"], "J0007");
+    std::fs::remove_file(dir.join("broken.journey")).unwrap();
+    editor.notify("textDocument/didClose", json!({"textDocument": {"uri": broken}})).await;
+    assert_eq!(editor.diagnostics(&broken).await["diagnostics"], json!([]));
+    assert!(editor.stop().await);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn closing_an_unsaved_buffer_at_the_top_splits_the_folder_into_its_projects_again() {
+    // two projects side by side, with the same names: merged, every declaration is a duplicate
+    let (schema, recovery) = (fixture("schema.journey"), fixture("recovery.journey"));
+    let dir = scratch(
+        "split",
+        &[
+            ("a/schema.journey", &schema),
+            ("a/recovery.journey", &recovery),
+            ("b/schema.journey", &schema),
+            ("b/recovery.journey", &recovery),
+        ],
+    );
+    let mut editor = Editor::start();
+    editor.initialize(&uri_of(&dir), json!(null)).await;
+    let a = uri_of(&dir.join("a/recovery.journey"));
+    editor.open(&a, &recovery).await;
+    assert_eq!(editor.diagnostics(&a).await["diagnostics"], json!([]));
+    // an unsaved buffer at the top merges the folder into one project
+    let top = uri_of(&dir.join("untitled.journey"));
+    editor.open(&top, "").await;
+    let merged = loop {
+        let published = editor.diagnostics(&a).await;
+        if !published["diagnostics"].as_array().unwrap().is_empty() {
+            break published;
+        }
+    };
+    assert!(merged["diagnostics"].to_string().contains("shares its goal trigger"), "{merged}");
+    // closed (never saved): one project per subfolder again, and their diagnostics clear
+    editor.notify("textDocument/didClose", json!({"textDocument": {"uri": top}})).await;
+    for file in ["a/recovery.journey", "a/schema.journey", "b/recovery.journey", "b/schema.journey"] {
+        let uri = uri_of(&dir.join(file));
+        let published = loop {
+            let published = editor.diagnostics(&uri).await;
+            if published["diagnostics"] == json!([]) {
+                break published;
+            }
+        };
+        assert_eq!(published["diagnostics"], json!([]), "{file}");
+    }
+    let hover = editor.request("workspace/symbol", json!({"query": "Recovery"})).await;
+    assert_eq!(hover["result"].as_array().unwrap().len(), 2, "one journey in each project: {hover}");
+    assert!(editor.stop().await);
+    std::fs::remove_dir_all(&dir).ok();
+}

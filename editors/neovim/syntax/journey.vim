@@ -44,7 +44,7 @@ syn match journeyDeclName    /\h\w*/ contained
 syn match journeyEscape      /\\\%(["\\nt]\|u{\x\{1,6}}\)/ contained
 syn match journeyBadEscape   /\\\%(["\\nt]\|u{\x\{1,6}}\)\@!./ contained
 syn region journeyPlaceholder matchgroup=journeyPlaceholderDelim start=/{{/ end=/}}/ end=/\ze"/ oneline contained contains=journeyRoot,journeyAccess,journeyDot
-syn region journeyString     start=/"/ skip=/\\\\\|\\"/ end=/"/ contains=journeyEscape,journeyBadEscape,journeyPlaceholder
+syn region journeyString     start=/"/ skip=/\\\\\|\\"/ end=/"/ end=/$/ contains=journeyEscape,journeyBadEscape,journeyPlaceholder
 syn region journeyString     start=/"""/ end=/"""/ contains=journeyEscape,journeyBadEscape,journeyPlaceholder
 
 syn keyword journeyTodo      TODO FIXME XXX NOTE contained

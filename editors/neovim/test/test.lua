@@ -109,6 +109,13 @@ local function run()
   check("syntax: `email` declaration", syn_at(2, 1) == "journeyDeclaration", syn_at(2, 1))
   check("syntax: placeholder", syn_at(5, 14) == "journeyRoot", syn_at(5, 14))
   check("syntax: `profile.email` is a property", syn_at(10, 28) == "journeyAccess", syn_at(10, 28))
+  -- an unclosed one-line string ends at the end of its line (a `"""` string runs on)
+  vim.cmd("new")
+  vim.bo.filetype = "journey"
+  vim.api.nvim_buf_set_lines(0, 0, -1, false, { "email Open {", '  subject "no end', "  status ready", "}" })
+  vim.cmd("syntax sync fromstart")
+  check("syntax: an unclosed string ends with its line", syn_at(3, 3) ~= "journeyString", syn_at(3, 3))
+  vim.cmd("bwipeout!")
 
   -- 2. the client starts, attaches, with the project root
   local attached = vim.wait(10000, function()

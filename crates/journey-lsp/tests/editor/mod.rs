@@ -39,6 +39,12 @@ impl Editor {
         self.writer.write_all(frame.as_bytes()).await.unwrap();
     }
 
+    /// Writes `bytes` as they are: a malformed frame, or several frames at once.
+    #[allow(dead_code)] // used by the protocol tests, not by the benchmark
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.unwrap();
+    }
+
     /// The next message from the server that is not a request to the client.
     pub async fn receive(&mut self) -> Value {
         loop {
