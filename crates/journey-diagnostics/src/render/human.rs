@@ -51,7 +51,9 @@ impl MapCache<'_> {
             let line_start = lines.line_start(line as u32).unwrap_or(0);
             line_chars.get(line).copied().unwrap_or(0) + text.get(line_start..byte).map_or(0, |t| t.chars().count())
         };
-        offset(span.start)..offset(span.end)
+        // ariadne is given the text without its byte order mark (not a column).
+        let bom = usize::from(text.starts_with('\u{FEFF}'));
+        offset(span.start).saturating_sub(bom)..offset(span.end).saturating_sub(bom)
     }
 }
 
@@ -71,7 +73,10 @@ impl<'a> Cache<FileId> for MapCache<'a> {
             return Err(MissingFile);
         }
         let map = self.map;
-        Ok(self.sources.entry(*id).or_insert_with(|| Source::from(map.get(*id).text())))
+        Ok(self.sources.entry(*id).or_insert_with(|| {
+            let text = map.get(*id).text();
+            Source::from(text.strip_prefix('\u{FEFF}').unwrap_or(text))
+        }))
     }
 
     fn display<'b>(&self, id: &'b FileId) -> Option<impl fmt::Display + 'b> {
@@ -148,7 +153,8 @@ mod tests {
         for (first, header) in [
             ("// §§\ntrigger T {}\n", "a.journey:2:9"),
             ("// Déclencheurs\ntrigger T {}\n", "a.journey:2:9"),
-            ("\u{FEFF}trigger T {}\n", "a.journey:1:10"),
+            // A byte order mark is not a column.
+            ("\u{FEFF}trigger T {}\n", "a.journey:1:9"),
         ] {
             let text = rendered(first);
             assert!(text.contains(header), "{header} in:\n{text}");
