@@ -387,7 +387,7 @@ async fn closing_an_unsaved_buffer_at_the_top_splits_the_folder_into_its_project
             break published;
         }
     };
-    assert!(merged["diagnostics"].to_string().contains("shares its goal trigger"), "{merged}");
+    assert!(merged["diagnostics"].to_string().contains("share the goal trigger"), "{merged}");
     // closed (never saved): one project per subfolder again, and their diagnostics clear
     editor.notify("textDocument/didClose", json!({"textDocument": {"uri": top}})).await;
     for file in ["a/recovery.journey", "a/schema.journey", "b/recovery.journey", "b/schema.journey"] {
