@@ -190,12 +190,12 @@ pub fn run(
     // The engine takes the profiles: each run gets a copy, made before the clock starts.
     let (replay_times, (outcome, messages, _)) =
         timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events.list))?;
-    if let Some((line, message)) = outcome.unmatched.first() {
-        return Err(format!(
-            "events.jsonl:{line}: {message} ({} such events): the data does not fit the journeys",
-            outcome.unmatched.len()
-        ));
-    }
+    // Channel events of sends that were not sent (no address, opted out) are
+    // unmatched: counted, as `journey run` counts them.
+    let unmatched = outcome.unmatched.len();
+    let not_sent = outcome.journeys.iter().flat_map(|j| &j.node_not_sent).fold((0, 0), |(o, n), s| {
+        (o + s.opted_out, n + s.no_address)
+    });
     let sends = messages.len();
     let entered: HashSet<u32> = messages.list().iter().map(|m| m.profile).collect();
     let entries: u64 = outcome.journeys.iter().map(|j| j.entries).sum();
@@ -257,9 +257,12 @@ pub fn run(
         plan.journeys.len()
     );
     println!(
-        "run: {processed} events replayed ({duplicates} duplicates), {entries} entries, {} profiles entered, \
-         {sends} sends, {active} still in a journey at the end",
-        entered.len()
+        "run: {processed} events replayed ({duplicates} duplicates, {unmatched} unmatched), {entries} entries, \
+         {} profiles entered, {sends} sends ({} not sent: opted out, {} without an address), {active} still in a \
+         journey at the end",
+        entered.len(),
+        not_sent.0,
+        not_sent.1
     );
     println!("{:<24} {:>10} {:>10} {:>12} {:>12}", "stage", "best", "median", "Mevents/s", "(median)");
     for (name, times) in
