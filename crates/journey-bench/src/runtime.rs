@@ -193,9 +193,11 @@ pub fn run(
     // Channel events of sends that were not sent (no address, opted out) are
     // unmatched: counted, as `journey run` counts them.
     let unmatched = outcome.unmatched.len();
-    let not_sent = outcome.journeys.iter().flat_map(|j| &j.node_not_sent).fold((0, 0), |(o, n), s| {
-        (o + s.opted_out, n + s.no_address)
-    });
+    let not_sent = outcome
+        .journeys
+        .iter()
+        .flat_map(|j| &j.node_not_sent)
+        .fold((0, 0), |(o, n), s| (o + s.opted_out, n + s.no_address));
     let sends = messages.len();
     let entered: HashSet<u32> = messages.list().iter().map(|m| m.profile).collect();
     let entries: u64 = outcome.journeys.iter().map(|j| j.entries).sum();

@@ -2261,6 +2261,11 @@ fn steps_and_stages_count_profiles_not_arrivals() {
 // §10 Consent, addresses, earlier events
 // ---------------------------------------------------------------------------
 
+/// The profiles line of `id` (a default profile) with `"opted_out": channels`.
+fn opted_out(id: &str, channels: &str) -> String {
+    profile(id).replacen('{', &format!("{{\"opted_out\":{channels},"), 1) + "\n"
+}
+
 #[test]
 fn an_unsubscribe_opts_the_profile_out_of_that_channel_in_every_journey() {
     // A and B both send Mail then Text on every cart.
@@ -2326,13 +2331,8 @@ fn a_spam_report_opts_out_and_so_does_an_unsubscribe_before_the_start() {
            send Text to profile.phone
          }",
     );
-    let people = format!(
-        "{}{}{}\n{}\n",
-        profiles(&["p1", "p2"]),
-        profile("p3").replacen('{', "{\"opted_out\":[\"sms\"],", 1),
-        "",
-        profile("p4").replacen('{', "{\"opted_out\":[\"email\"],", 1)
-    );
+    let people =
+        format!("{}{}{}", profiles(&["p1", "p2"]), opted_out("p3", "[\"sms\"]"), opted_out("p4", "[\"email\"]"));
     let events = lines(
         r#"
         {"ts":"2026-11-02T09:00:00Z","profile":"p2","type":"email.unsubscribed","content":"Mail"}
@@ -2383,7 +2383,7 @@ fn a_transactional_journey_still_sends_to_opted_out_profiles() {
     for journey in &mut plan.journeys {
         journey.transactional = journey.name == "Receipt";
     }
-    let people = profile("p1").replacen('{', "{\"opted_out\":[\"email\"],", 1) + "\n";
+    let people = opted_out("p1", "[\"email\"]");
     let events = lines(r#"{"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Buy","data":{"revenue":10}}"#);
     let out = run(&plan, &people, &events);
     let actions: Vec<String> = out
@@ -2406,7 +2406,7 @@ fn bad_opted_out_values_name_their_field() {
            send Mail to profile.email
          }",
     );
-    let people = profile("p1").replacen('{', "{\"opted_out\":[\"fax\"],", 1) + "\n";
+    let people = opted_out("p1", "[\"fax\"]");
     let error = try_run_with(&plan, &people, "", Options::default(), false).expect_err("a bad channel is refused");
     assert_eq!(error.problem.field, "opted_out[0]");
     assert!(error.to_string().contains("expected a channel (email, sms or push)"), "{error}");
