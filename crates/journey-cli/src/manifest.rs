@@ -1,18 +1,22 @@
 //! `journey.toml`, the file that marks the root folder of a project.
 //!
-//! The file may be empty, or name the project: `name = "shop"`. Comments start
-//! with `#`. Any other key is refused, so that a setting the tool does not know
+//! The file is TOML, read by the `toml` crate: empty, or naming the project,
+//! `name = "shop"`. Any other key is refused, so that a setting the tool does not know
 //! is never silently ignored.
 
 use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 
 /// The name of the file that marks a project's root folder.
 pub const MANIFEST: &str = "journey.toml";
 
 /// The contents of a `journey.toml`.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// The project's name, when given.
+    #[serde(default)]
     pub name: Option<String>,
 }
 
@@ -26,33 +30,14 @@ pub fn read(dir: &Path) -> Result<Option<Manifest>, String> {
     parse(&text).map(Some).map_err(|(line, message)| format!("{}:{line}: {message}", path.display()))
 }
 
-/// Parses the text of a `journey.toml`; `Err` holds the 1-based line and what is wrong.
+/// Parses the text of a `journey.toml` (TOML); `Err` holds the 1-based line and what is wrong.
 pub fn parse(text: &str) -> Result<Manifest, (usize, String)> {
-    let mut manifest = Manifest::default();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            return Err((n + 1, format!("expected `name = \"...\"`, found `{line}`")));
-        };
-        let key = key.trim();
-        if key != "name" {
-            return Err((n + 1, format!("unknown key `{key}`: `journey.toml` is empty or holds `name = \"...\"`")));
-        }
-        if manifest.name.is_some() {
-            return Err((n + 1, "`name` is given twice; keep one".to_owned()));
-        }
-        let value = value.split_once(" #").map_or(value, |(value, _)| value).trim();
-        let name = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .filter(|v| !v.contains('"') && !v.contains('\\'))
-            .ok_or_else(|| (n + 1, format!("`name` is a quoted string, such as `name = \"shop\"`; found `{value}`")))?;
-        manifest.name = Some(name.to_owned());
-    }
-    Ok(manifest)
+    toml::from_str(text).map_err(|error: toml::de::Error| {
+        let at = error.span().map_or(0, |span| span.start.min(text.len()));
+        let line = text[..at].matches('\n').count() + 1;
+        let message = error.message().trim_end();
+        (line, format!("{message}: `journey.toml` is empty or holds `name = \"...\"`"))
+    })
 }
 
 /// The root folder of the project that file `file` belongs to: the nearest folder
@@ -94,7 +79,11 @@ mod tests {
     fn unknown_keys_and_bad_values_are_refused_with_their_line() {
         assert_eq!(
             parse("name = \"a\"\nversion = 2\n"),
-            Err((2, "unknown key `version`: `journey.toml` is empty or holds `name = \"...\"`".to_owned()))
+            Err((
+                2,
+                "unknown field `version`, expected `name`: `journey.toml` is empty or holds `name = \"...\"`"
+                    .to_owned()
+            ))
         );
         assert_eq!(parse("name = shop").map_err(|e| e.0), Err(1));
         assert_eq!(parse("[project]").map_err(|e| e.0), Err(1));

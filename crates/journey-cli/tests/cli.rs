@@ -341,6 +341,6 @@ fn a_journey_toml_with_an_unknown_key_is_refused() {
         let out = journey(args, &dir);
         assert_eq!(out.status.code(), Some(2));
         let err = stderr(&out);
-        assert!(err.contains("journey.toml:2: unknown key `edition`"), "{err}");
+        assert!(err.contains("journey.toml:2: unknown field `edition`, expected `name`"), "{err}");
     }
 }
