@@ -121,6 +121,12 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
             Outcome::Errors
         }
         nothing @ RunError::NothingToReplay { .. } => {
+            // The lines set aside are written all the same, for the user to read.
+            if let (Some(path), RunError::NothingToReplay { rejected, .. }) = (&args.rejects, &nothing)
+                && write_rejects(path, rejected).is_err()
+            {
+                return Outcome::Usage;
+            }
             usage_error(nothing.to_string());
             Outcome::Usage
         }
@@ -156,25 +162,18 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
     write("report.csv", &output.report.to_csv())?;
     stream("messages.jsonl", &|out| output.messages.write_jsonl(out))?;
     if let Some(path) = &args.rejects {
-        let mut text = String::new();
-        for r in &output.rejected {
-            let line = serde_json::json!({
-                "file": r.error.file,
-                "line": r.error.line,
-                "field": r.error.problem.field,
-                "reason": r.error.problem.message,
-                "text": r.text,
-            });
-            text.push_str(&line.to_string());
-            text.push('\n');
+        write_rejects(path, &output.rejected)?;
+        let input = &output.report.input;
+        let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut set_aside = Vec::new();
+        if input.rejected > 0 {
+            set_aside.push(plural(input.rejected, "line rejected", "lines rejected"));
         }
-        std::fs::write(path, text).map_err(|e| {
-            usage_error(format!("cannot write `{}`: {e}", path.display()));
-            Outcome::Usage
-        })?;
-        if !output.rejected.is_empty() {
-            let n = output.rejected.len();
-            eprintln!("{n} line{} rejected: see {}", if n == 1 { "" } else { "s" }, path.display());
+        if input.unmatched > 0 {
+            set_aside.push(plural(input.unmatched, "unmatched channel event", "unmatched channel events"));
+        }
+        if !set_aside.is_empty() {
+            eprintln!("{}: see {}", set_aside.join(" and "), path.display());
         }
     }
     print_stdout(&output.report.to_table());
@@ -190,4 +189,25 @@ fn progress_bar(bytes: usize) -> Option<indicatif::ProgressBar> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     Some(bar)
+}
+
+/// Writes the lines set aside to `path`, one JSON object a line:
+/// `{"file","line","field","reason","text"}`.
+fn write_rejects(path: &std::path::Path, rejected: &[journey_runtime::Rejected]) -> Result<(), Outcome> {
+    let mut text = String::new();
+    for r in rejected {
+        let line = serde_json::json!({
+            "file": r.error.file,
+            "line": r.error.line,
+            "field": r.error.problem.field,
+            "reason": r.error.problem.message,
+            "text": r.text,
+        });
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| {
+        usage_error(format!("cannot write `{}`: {e}", path.display()));
+        Outcome::Usage
+    })
 }

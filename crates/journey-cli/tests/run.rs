@@ -857,3 +857,41 @@ fn the_recipient_table_shows_address_message_id_and_what_became_of_each_message(
     // q4's first email bounced: delivered no, bounced yes.
     assert_eq!(&cells[cells.len() - 6..cells.len() - 4], ["no", "yes"], "{q4}");
 }
+
+#[test]
+fn rejects_and_unmatched_events_are_told_apart_and_written_even_when_nothing_is_left() {
+    // A garbage line and p1's open of a push never sent to p1 in this run
+    // (unmatched: counted, not rejected) after the example's first cart.
+    let dir = scratch("told-apart");
+    let profiles = repository_root().join("examples/abandoned-cart/profiles.jsonl");
+    let events = dir.join("events.jsonl");
+    let first = read(&repository_root().join("examples/abandoned-cart/events.jsonl"))
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    std::fs::write(
+        &events,
+        format!(
+            "{first}\nnot json\n{}\n",
+            r#"{"ts":"2026-11-02T10:30:00Z","profile":"p1","type":"push.opened","content":"FinalNotification"}"#
+        ),
+    )
+    .expect("writable");
+    let (out, rejects) = (dir.join("out"), dir.join("rejects.jsonl"));
+    let result = run_cart(&profiles, &events, &out, &["--rejects", path(&rejects)]);
+    assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
+    assert!(stderr(&result).contains("1 line rejected and 1 unmatched channel event: see"), "{}", stderr(&result));
+    let lines: Vec<serde_json::Value> =
+        read(&rejects).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(lines.iter().map(|l| l["line"].as_u64()).collect::<Vec<_>>(), [Some(2), Some(3)]);
+
+    // Every line set aside: a usage error (exit 2), and the rejects are still written.
+    std::fs::write(&events, "not json\n").expect("writable");
+    let _ = std::fs::remove_file(&rejects);
+    let result = run_cart(&profiles, &events, &out, &["--rejects", path(&rejects)]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    assert!(stderr(&result).contains("(its 1 line was set aside; the first:"), "{}", stderr(&result));
+    assert_eq!(read(&rejects).lines().count(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

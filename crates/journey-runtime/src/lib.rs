@@ -63,7 +63,8 @@ impl std::fmt::Display for RunError {
             RunError::NothingToReplay { file, rejected } => {
                 write!(f, "`{file}` holds no event, so the run has no instant to start from")?;
                 if let Some(first) = rejected.first() {
-                    write!(f, " (its {} line(s) were set aside; the first: {})", rejected.len(), first.error)?;
+                    let lines = if rejected.len() == 1 { "line was" } else { "lines were" };
+                    write!(f, " (its {} {lines} set aside; the first: {})", rejected.len(), first.error)?;
                 }
                 write!(f, ": give `--start T` (RFC 3339) to run from T, or check that this is the events file")
             }

@@ -2008,7 +2008,7 @@ fn an_events_file_with_no_event_and_no_start_is_refused() {
         try_run_limited(&plan, &people, "not json\n[]\n", Options::default(), true, 1 << 20).expect_err("no event");
     assert_eq!(
         error.to_string(),
-        "`events.jsonl` holds no event, so the run has no instant to start from (its 2 line(s) were set aside; the \
+        "`events.jsonl` holds no event, so the run has no instant to start from (its 2 lines were set aside; the \
          first: events.jsonl:1: not valid JSON at column 2: expected ident): give `--start T` (RFC 3339) to run from \
          T, or check that this is the events file"
     );
