@@ -57,7 +57,23 @@ pub enum Outcome {
 /// Whether the command line asks for SARIF (`--format sarif` or `--format=sarif`),
 /// read from the raw arguments when they could not be parsed.
 fn asks_for_sarif(args: &[String]) -> bool {
-    args.iter().any(|a| a == "--format=sarif") || args.windows(2).any(|w| w[0] == "--format" && w[1] == "sarif")
+    raw_values(args, &["--format"]).any(|v| v == "sarif")
+}
+
+/// The values given to the options `names` (`--name V`, `--name=V`, `-o V`,
+/// `-oV`), read from the raw arguments when they could not be parsed.
+fn raw_values<'a>(args: &'a [String], names: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
+    args.iter().enumerate().filter_map(move |(i, arg)| {
+        names.iter().find_map(|name| {
+            if arg == name {
+                args.get(i + 1).map(String::as_str)
+            } else if name.starts_with("--") {
+                arg.strip_prefix(name).and_then(|rest| rest.strip_prefix('='))
+            } else {
+                arg.strip_prefix(name).filter(|rest| !rest.is_empty())
+            }
+        })
+    })
 }
 
 fn main() -> ExitCode {
@@ -72,9 +88,14 @@ fn main() -> ExitCode {
                 let text = error.render().to_string();
                 let message =
                     text.lines().next().unwrap_or("the arguments are not valid").trim_start_matches("error: ");
-                let options =
-                    output::DiagnosticOptions { format: output::Format::Sarif, diagnostics: None, sarif_root: None };
-                options.failure_log(message.to_owned(), false);
+                let options = output::DiagnosticOptions {
+                    format: output::Format::Sarif,
+                    diagnostics: raw_values(&args, &["--diagnostics"]).last().map(Into::into),
+                    sarif_root: raw_values(&args, &["--sarif-root"]).last().map(Into::into),
+                };
+                // A plan written to standard output keeps it: the log goes to stderr.
+                let stdout_taken = raw_values(&args, &["-o", "--output"]).any(|v| v == "-");
+                options.failure_log(message.to_owned(), stdout_taken);
             }
             return if usage { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }

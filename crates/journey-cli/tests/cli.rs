@@ -264,6 +264,12 @@ fn a_run_that_cannot_check_still_writes_a_sarif_log_saying_why() {
     assert_eq!(code, Some(2));
     let text = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
     assert!(text.as_str().is_some_and(|t| t.contains("`--sarif-root nowhere` is not a folder")), "{text}");
+    // A mistyped option of `build -o -`: standard output is the plan's, the log goes to stderr.
+    let out = journey(&["build", "-o", "-", "--format", "sarif", "--bogus"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"executionSuccessful\": false") || err.contains("\"executionSuccessful\":false"), "{err}");
 }
 
 #[test]
