@@ -54,7 +54,7 @@ impl std::error::Error for FormatError {}
 /// `journey fmt` and the language server.
 ///
 /// Returns the canonical text, which ends with exactly one line break (or is empty when
-/// the file holds nothing) and keeps the file's line ending ([`LineEnding::of`]), or why the file cannot be formatted: its syntax errors (with
+/// the file holds nothing) and keeps the file's line ending ([`LineEnding::of`]) and byte order mark, or why the file cannot be formatted: its syntax errors (with
 /// their diagnostics, which name `file`), or an internal inconsistency. A file with
 /// syntax errors is never formatted, so a half-written file is never mangled; warnings
 /// do not prevent formatting. Formatting is idempotent (formatting the result again
@@ -79,8 +79,13 @@ pub fn format(file: FileId, text: &str) -> Result<String, FormatError> {
     printer.source_tree(&parsed.tree);
     let formatted = printer.finish().map_err(FormatError::Internal)?;
     same_meaning(file, text, &parsed, &formatted).map_err(FormatError::Internal)?;
-    Ok(with_line_ending(formatted, LineEnding::of(text)))
+    let formatted = with_line_ending(formatted, LineEnding::of(text));
+    // A byte order mark (as some Windows editors write) is kept, as the line ending is.
+    Ok(if text.starts_with(BOM) { format!("{BOM}{formatted}") } else { formatted })
 }
+
+/// The UTF-8 byte order mark, kept at the start of a file that has it.
+const BOM: char = '\u{FEFF}';
 
 /// The line ending a file is written with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,6 +228,13 @@ mod tests {
         assert_eq!(fmt("trigger A {\r\nsource custom\n}\n"), "trigger A {\r\n  source custom\r\n}\r\n");
         assert_eq!(fmt("trigger A {\nsource custom\r\n}\r\n"), "trigger A {\n  source custom\n}\n");
         assert_eq!(LineEnding::of("no break"), LineEnding::Lf);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept_so_a_formatted_windows_file_is_left_as_it_is() {
+        let windows = "\u{FEFF}trigger A {\r\n  source custom\r\n}\r\n";
+        assert_eq!(fmt(windows), windows);
+        assert_eq!(fmt("\u{FEFF}trigger A{source custom}"), "\u{FEFF}trigger A {\n  source custom\n}\n");
     }
 
     #[test]
