@@ -211,6 +211,13 @@ fn in_plain_words(path: &str, error: &serde_json::Error) -> String {
         }
     } else if let Some(rest) = message.strip_prefix("missing field ") {
         format!("the field {rest} is missing")
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "another name"));
+        let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+        format!("{found} is not a name this place takes; expected one of {expected}")
+    } else if message == "expected value" {
+        "expected one of the forms this place takes (an object with one of its fields; see the plan's JSON Schema)"
+            .to_owned()
     } else {
         message.to_owned()
     };
@@ -227,7 +234,7 @@ fn expected_in_plain_words(field: &str, expected: &str) -> String {
             format!("a whole number of seconds (0 to {MAX_DURATION_SECONDS})")
         }
         _ if whole && TARGETS.contains(&field) => "a node number (0 or more) or null".to_owned(),
-        "u32" if field == "version" => "a version number (1 or more)".to_owned(),
+        "u32" if field == "version" => format!("a version number (1 to {})", u32::MAX),
         "u32" if field == "action" => "a node number (0 or more) or null".to_owned(),
         "u64" => "a whole number (0 or more)".to_owned(),
         "u32" => format!("a whole number (0 to {})", u32::MAX),

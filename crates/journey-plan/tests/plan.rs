@@ -450,12 +450,14 @@ fn shape_errors_are_in_the_words_of_the_plan() {
         ("\"exclude\": []", "\"exclude\": {}"),
         ("\"age\": \"int\"", "\"age\": 3"),
         ("\"share\"", "\"share\""),
+        ("\"channel\": \"push\"", "\"channel\": \"fax\""),
     ];
     let mut report = String::new();
     for (old, new) in cases.into_iter().filter(|(old, new)| old != new) {
         report.push_str(&format!("{new}\n{}\n\n", problems(&edited(&good, old, new))));
     }
     assert!(!report.contains("u64") && !report.contains("u32") && !report.contains("struct"), "{report}");
+    assert!(!report.contains("unknown variant") && !report.contains(": expected value"), "{report}");
     insta::assert_snapshot!("plain_words", report);
 }
 
