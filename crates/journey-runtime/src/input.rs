@@ -1029,6 +1029,18 @@ fn unknown_event_type(catalog: &Catalog, name: &str) -> String {
     let built_in = BUILT_IN_EVENTS.iter().copied().chain(CHANNEL_EVENTS.iter().map(|(n, ..)| *n));
     let triggers = catalog.triggers.iter().map(String::as_str);
     let start = format!("`{name}` is not a trigger of the plan nor a built-in event type");
+    // `sms.opened`: a real interaction, of another channel than this one.
+    if let Some((prefix, what)) = name.split_once('.')
+        && let Some(channel) = Channel::ALL.into_iter().find(|c| c.name() == prefix)
+        && CHANNEL_EVENTS.iter().any(|(n, ..)| n.split_once('.').is_some_and(|(_, w)| w == what))
+    {
+        let own: Vec<&str> = CHANNEL_EVENTS.iter().filter(|(_, c, _)| *c == channel).map(|(n, ..)| *n).collect();
+        return format!(
+            "{start}: the {} channel reports no `{what}` events; its events are {}",
+            channel.name(),
+            own.join(", ")
+        );
+    }
     match journey_syntax::closest(name, triggers.chain(built_in)) {
         Some(close) if catalog.trigger(close).is_some() => format!("{start}; did you mean the trigger `{close}`?"),
         Some(close) => format!("{start}; did you mean `{close}`?"),

@@ -1871,6 +1871,14 @@ fn bad_input_an_event_type_with_a_typo_suggests_the_type_meant() {
         "events.jsonl:2: field `type`: `Visits` is not a trigger of the plan nor a built-in event type; did you mean \
          the trigger `Visit`?",
     );
+    // An interaction of another channel: not "did you mean push.opened", which would be refused next.
+    bad(
+        None,
+        Some(r#"{"ts":"2026-11-02T11:00:00Z","profile":"p1","type":"sms.opened","content":"Text"}"#),
+        "events.jsonl:2: field `type`: `sms.opened` is not a trigger of the plan nor a built-in event type: the sms \
+         channel reports no `opened` events; its events are sms.delivered, sms.undelivered, sms.clicked, \
+         sms.unsubscribed",
+    );
 }
 
 #[test]
