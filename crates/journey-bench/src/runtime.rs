@@ -2,13 +2,12 @@
 //! written by `gen-run`): parsing the JSON Lines into typed events, replaying
 //! them in memory, and the whole `journey_runtime::run`. One thread.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use journey_check::{Mode, Project, check, discover};
 use journey_plan::Plan;
-use journey_runtime::engine::{Engine, Message, Outcome};
+use journey_runtime::engine::{Engine, Outcome};
 use journey_runtime::input::{self, Catalog, Event, Events, Profiles};
 use journey_runtime::{DataFile, Messages, Options};
 
@@ -63,31 +62,32 @@ fn copy(profiles: &Profiles) -> Profiles {
     Profiles { list: profiles.list.clone(), index: profiles.index.clone() }
 }
 
-/// The replay as `journey run` does it: the engine over the events, then the
-/// text of `actions.jsonl` (written to nowhere) from the messages. Returns the
-/// outcome (without its messages), the messages, and the heap the messages, the
-/// profile ids and the addresses hold.
-fn replay(
-    plan: &Plan,
-    catalog: &Catalog,
-    profiles: Profiles,
-    events: &[Event],
-) -> Result<(Outcome, Messages, usize), String> {
-    let mut outcome = Engine::new(plan, catalog, profiles).run(events, Options::default(), &mut |_| {});
-    let ids = std::mem::take(&mut outcome.profile_ids);
-    let addresses = std::mem::take(&mut outcome.addresses);
-    let list = std::mem::take(&mut outcome.messages);
-    let bytes = list.capacity() * size_of::<Message>() + ids.heap_bytes() + addresses.heap_bytes();
-    let messages = Messages::new(plan, catalog, ids, addresses, list);
-    messages.write_actions(&mut std::io::sink()).map_err(|e| e.to_string())?;
-    Ok((outcome, messages, bytes))
-}
-
-/// The texts of `actions.jsonl` and `messages.jsonl`, written to nowhere, as `journey run` writes them.
-fn write_outputs(output: &journey_runtime::RunOutput) -> Result<(), String> {
-    let mut sink = std::io::sink();
-    output.messages.write_actions(&mut sink).map_err(|e| e.to_string())?;
-    output.messages.write_jsonl(&mut sink).map_err(|e| e.to_string())
+/// The replay as `journey run` does it: the engine over the events, the lines
+/// of `actions.jsonl` and `messages.jsonl` written to nowhere as it goes.
+/// Returns the outcome, the sends, and the engine's state at the end (bytes).
+fn replay(plan: &Plan, catalog: &Catalog, profiles: Profiles, events: &[Event]) -> Result<(Outcome, u64, usize), String> {
+    let mut engine = Engine::new(plan, catalog, profiles);
+    let start = events.first().map_or(0, |e| e.ts);
+    engine.begin(start, Options::default());
+    let messages = Messages::new(plan, catalog);
+    let mut sends = 0u64;
+    let mut drain = |engine: &mut Engine<'_>| {
+        engine.drain(|ids, addresses, sent, closed| {
+            sends += sent.len() as u64;
+            messages.write_actions(ids, addresses, sent, &mut std::io::sink())?;
+            messages.write_rows(ids, addresses, closed, &mut std::io::sink())
+        })
+    };
+    for (i, event) in events.iter().enumerate() {
+        engine.event(event);
+        if i % 1024 == 0 {
+            drain(&mut engine).map_err(|e| e.to_string())?;
+        }
+    }
+    let state = engine.state_bytes();
+    let outcome = engine.finish(events.last().map_or(start, |e| e.ts));
+    drain(&mut engine).map_err(|e| e.to_string())?;
+    Ok((outcome, sends, state))
 }
 
 /// Builds the plan of the project in `dir` as `journey run DIR` does (publish-time check, then lowering).
@@ -155,10 +155,9 @@ pub fn run(
                             data("events.jsonl", &event_text),
                             Options::default(),
                             false,
-                            &mut |_, _| {},
+                            &mut |_| {},
                         )
                         .map_err(|e| e.to_string())?;
-                        write_outputs(&output)?;
                         Ok(output)
                     },
                 )?
@@ -183,27 +182,26 @@ pub fn run(
     )?;
     let event_count = events.list.len();
     let profile_count = profiles.list.len();
-    // The replay marks the events that repeat an earlier id (duplicates are dropped): a byte an event.
-    let id_marks = event_count;
+    // The replay keeps the 128-bit fingerprint of every event id (duplicates are dropped).
+    let ids = events.list.iter().filter(|e| e.id.is_some()).count();
 
     // (b) Replay only: engine construction and the replay of the parsed events.
     // The engine takes the profiles: each run gets a copy, made before the clock starts.
-    let (replay_times, (outcome, messages, _)) =
+    let (replay_times, (outcome, sends, _)) =
         timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events.list))?;
     // Channel events of sends that were not sent (no address, opted out) are
     // unmatched: counted, as `journey run` counts them.
-    let unmatched = outcome.unmatched.len();
+    let unmatched = outcome.unmatched;
     let not_sent = outcome
         .journeys
         .iter()
         .flat_map(|j| &j.node_not_sent)
         .fold((0, 0), |(o, n), s| (o + s.opted_out, n + s.no_address));
-    let sends = messages.len();
-    let entered: HashSet<u32> = messages.list().iter().map(|m| m.profile).collect();
+    let entered: u64 = outcome.journeys.iter().map(|j| j.entered).sum();
     let entries: u64 = outcome.journeys.iter().map(|j| j.entries).sum();
     let active: u64 = outcome.journeys.iter().map(|j| j.active).sum();
     let (processed, duplicates) = (outcome.events_processed, outcome.duplicates);
-    drop((outcome, messages));
+    drop(outcome);
 
     // (c) The whole run, as `journey run` calls it (parse, replay, report; files already in memory),
     // and the text of `messages.jsonl`, written to nowhere.
@@ -217,10 +215,9 @@ pub fn run(
                 DataFile::new("events.jsonl", &event_text),
                 Options::default(),
                 false,
-                &mut |_, _| {},
+                &mut |_| {},
             )
             .map_err(|e| e.to_string())?;
-            write_outputs(&output)?;
             Ok(output)
         },
     )?;
@@ -235,7 +232,7 @@ pub fn run(
     alloc::stop();
     let rss_after = status_kb("VmRSS");
     let hwm_replay = status_kb("VmHWM");
-    let output = replayed.2;
+    let engine_state = replayed.2;
     drop(replayed);
     // The heap of the parsed input, from a counted parse.
     drop((profiles, events));
@@ -262,7 +259,7 @@ pub fn run(
         "run: {processed} events replayed ({duplicates} duplicates, {unmatched} unmatched), {entries} entries, \
          {} profiles entered, {sends} sends ({} not sent: opted out, {} without an address), {active} still in a \
          journey at the end",
-        entered.len(),
+        entered,
         not_sent.0,
         not_sent.1
     );
@@ -280,7 +277,7 @@ pub fn run(
     }
     println!(
         "(b) does {sends} sends and {entries} entries besides the events: {:.2} M events + sends a second",
-        (event_count + sends) as f64 / best(&replay_times).as_secs_f64() / 1e6
+        (event_count as u64 + sends) as f64 / best(&replay_times).as_secs_f64() / 1e6
     );
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     let (pa, pb, pc) = (best(&parse_times), best(&replay_times), best(&whole_times));
@@ -290,26 +287,24 @@ pub fn run(
         ratio(pa + pb, pa),
         ratio(pc, pa)
     );
-    let state = heap_peak as f64 - output as f64;
+    let state = engine_state as f64;
     println!(
-        "replay heap: peak {:.1} MB above the parsed input = engine state {:.1} MB + outcome {:.1} MB \
-         (messages, profile ids and addresses: {:.0} B a send)",
+        "replay heap: peak {:.1} MB above the parsed input; engine state at the end {:.1} MB",
         mb(heap_peak as f64),
         mb(state),
-        mb(output as f64),
-        output as f64 / sends.max(1) as f64
     );
     println!(
-        "  engine state: {:.0} B a profile (of {profile_count}), {:.0} B a profile that entered a journey (of {})",
+        "  engine state: {:.0} B a profile (of {profile_count}), {:.0} B a profile that entered a journey (of {entered})",
         state / profile_count.max(1) as f64,
-        state / entered.len().max(1) as f64,
-        entered.len()
+        state / entered.max(1) as f64,
     );
-    let per_profile = (state - id_marks as f64) / profile_count.max(1) as f64;
+    // The id set: a hash table of 16-byte fingerprints (load factor at most 7/8, a control byte each).
+    let id_bytes = ids.next_power_of_two() as f64 * 17.0;
+    let per_profile = (state - id_bytes) / profile_count.max(1) as f64;
     println!(
-        "  of which the marks of repeated event ids {:.1} MB (a byte an event; it grows with events, not \
-         profiles): {per_profile:.0} B a profile without them",
-        mb(id_marks as f64)
+        "  of which the fingerprints of {ids} event ids about {:.1} MB (it grows with events carrying an id, \
+         not with profiles): {per_profile:.0} B a profile without them",
+        mb(id_bytes)
     );
     let hwm = if hwm_reset { format!("{:.1} MB", hwm_replay as f64 / 1e3) } else { "not measurable".to_owned() };
     println!(

@@ -1,11 +1,14 @@
 //! `journey run PLAN_OR_PROJECT --profiles F --events F`: replays the data and reports.
 
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use journey_runtime::input::{MAX_LINE_BYTES, read_text};
-use journey_runtime::{DataFile, Options, RunError};
+use journey_runtime::input::MAX_LINE_BYTES;
+use journey_runtime::replay::{self, Source};
+use journey_runtime::source::{self as sources, InputFile};
+use journey_runtime::{Options, Rejected, RunError};
 use journey_time::Timestamp;
 
 use crate::Outcome;
@@ -18,13 +21,29 @@ pub struct RunArgs {
     /// A plan written by `journey build` (a `.json` file), or a project folder to build first.
     plan: PathBuf,
 
-    /// Profiles, JSON Lines.
-    #[arg(long)]
-    profiles: PathBuf,
+    /// Profiles, JSON Lines (`.gz` and `.zst` read as such): a file or a glob
+    /// pattern such as `profiles/*.jsonl.gz`; may be given several times.
+    #[arg(long, required = true, value_name = "FILE|GLOB")]
+    profiles: Vec<String>,
 
-    /// Events, JSON Lines.
+    /// Events, JSON Lines (`.gz`, `.zst`): a file or a glob pattern; may be given
+    /// several times. Files are merged by time (ties: the order given, then line).
+    #[arg(long, required = true, value_name = "FILE|GLOB")]
+    events: Vec<String>,
+
+    /// The events files are in time order: a line out of order is an error
+    /// naming it, instead of the file being sorted on disk.
     #[arg(long)]
-    events: PathBuf,
+    sorted: bool,
+
+    /// Where an unsorted events file is sorted (default: the system's temporary folder).
+    #[arg(long, value_name = "DIR")]
+    temp_dir: Option<PathBuf>,
+
+    /// The memory the sort of an unsorted file may use before it writes sorted
+    /// runs to disk, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    sort_memory: u64,
 
     /// Where to write actions.jsonl, report.json, report.csv and messages.jsonl.
     #[arg(long, default_value = "out")]
@@ -49,15 +68,6 @@ pub struct RunArgs {
 
 fn parse_instant(text: &str) -> Result<Timestamp, String> {
     Timestamp::parse(text).map_err(|e| e.to_string())
-}
-
-/// Reads a data file in bounded chunks: a line over the limit is never held whole.
-fn read(path: &Path, max_line_bytes: usize) -> Result<String, Outcome> {
-    let file = std::fs::File::open(path);
-    file.and_then(|file| read_text(std::io::BufReader::with_capacity(1 << 16, file), max_line_bytes)).map_err(|e| {
-        usage_error(format!("`{}` cannot be read: {e}", path.display()));
-        Outcome::Usage
-    })
 }
 
 /// Runs `journey run`.
@@ -93,51 +103,15 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         return Err(Outcome::Usage);
     }
     let max_line_bytes = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
-    let profiles = read(&args.profiles, max_line_bytes)?;
-    let events = read(&args.events, max_line_bytes)?;
-    let profiles_name = args.profiles.display().to_string();
-    let events_name = args.events.display().to_string();
-    let bar = progress_bar(events.len());
-    let options = Options { start: args.start.map(|t| t.0), until: args.until.map(|t| t.0) };
-    let result = journey_runtime::run(
-        &plan,
-        DataFile { name: &profiles_name, text: &profiles, max_line_bytes },
-        DataFile { name: &events_name, text: &events, max_line_bytes },
-        options,
-        args.rejects.is_some(),
-        &mut |done, total| {
-            if let Some(bar) = &bar {
-                bar.set_length(total);
-                bar.set_position(done);
-            }
-        },
-    );
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let output = result.map_err(|error| match error {
-        RunError::Input(error) => {
-            usage_error(format!("{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"));
-            Outcome::Errors
-        }
-        nothing @ RunError::NothingToReplay { .. } => {
-            // The lines set aside are written all the same, for the user to read.
-            if let (Some(path), RunError::NothingToReplay { rejected, .. }) = (&args.rejects, &nothing)
-                && write_rejects(path, rejected).is_err()
-            {
-                return Outcome::Usage;
-            }
-            usage_error(nothing.to_string());
-            Outcome::Usage
-        }
-    })?;
-    let write = |name: &str, text: &str| -> Result<(), Outcome> {
-        let path = args.out.join(name);
-        std::fs::write(&path, text).map_err(|e| {
-            usage_error(format!("cannot write `{}`: {e}", path.display()));
+    let files = |arguments: &[String]| {
+        sources::expand(arguments).map_err(|e| {
+            usage_error(e.to_string());
             Outcome::Usage
         })
     };
+    let profiles: Vec<InputFile> = files(&args.profiles)?;
+    let events: Vec<InputFile> = files(&args.events)?;
+    let out_existed = args.out.exists();
     std::fs::create_dir_all(&args.out).map_err(|e| {
         if args.out.is_file() {
             usage_error(format!(
@@ -149,21 +123,61 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         }
         Outcome::Usage
     })?;
-    // The messages are written straight to their files, in chunks.
-    let stream = |name: &str, lines: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+    let input = replay::Input {
+        profiles: profiles.iter().map(|f| f as &dyn Source).collect(),
+        events: events.iter().map(|f| f as &dyn Source).collect(),
+        max_line_bytes,
+        sorted: args.sorted,
+        temp_dir: args.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+        sort_memory: usize::try_from(args.sort_memory.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
+        keep_rejects: args.rejects.is_some(),
+    };
+    let mut files = RunFiles::create(&args.out, args.rejects.as_deref())?;
+    let bar = progress_bar();
+    let options = Options { start: args.start.map(|t| t.0), until: args.until.map(|t| t.0) };
+    let result = replay::replay(&plan, &input, options, &mut files, &mut |p| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.events);
+            bar.set_message(Timestamp(p.now).to_string());
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            let outcome = match &error {
+                RunError::Input(error) => {
+                    usage_error(format!("{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"));
+                    Outcome::Errors
+                }
+                other => {
+                    usage_error(other.to_string());
+                    Outcome::Usage
+                }
+            };
+            // The lines set aside stay written for the user to read; the partial outputs go.
+            files.abandon();
+            if !out_existed {
+                // Only if nothing else went there (the rejects may have).
+                let _ = std::fs::remove_dir(&args.out);
+            }
+            return Err(outcome);
+        }
+    };
+    files.commit()?;
+    let write = |name: &str, text: &str| -> Result<(), Outcome> {
         let path = args.out.join(name);
-        std::fs::File::create(&path).and_then(|mut file| lines(&mut file)).map_err(|e| {
+        std::fs::write(&path, text).map_err(|e| {
             usage_error(format!("cannot write `{}`: {e}", path.display()));
             Outcome::Usage
         })
     };
-    stream("actions.jsonl", &|out| output.messages.write_actions(out))?;
-    write("report.json", &output.report.to_json())?;
-    write("report.csv", &output.report.to_csv())?;
-    stream("messages.jsonl", &|out| output.messages.write_jsonl(out))?;
+    write("report.json", &report.to_json())?;
+    write("report.csv", &report.to_csv())?;
     if let Some(path) = &args.rejects {
-        write_rejects(path, &output.rejected)?;
-        let input = &output.report.input;
+        let input = &report.input;
         let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut set_aside = Vec::new();
         if input.rejected > 0 {
@@ -176,26 +190,109 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
             eprintln!("{}: see {}", set_aside.join(" and "), path.display());
         }
     }
-    print_stdout(&output.report.to_table());
+    print_stdout(&report.to_table());
     eprintln!("wrote {}/{{actions.jsonl, report.json, report.csv, messages.jsonl}}", args.out.display());
     Ok(Outcome::Clean)
 }
 
-/// A progress bar on standard error, only on a terminal and for large inputs.
-fn progress_bar(bytes: usize) -> Option<indicatif::ProgressBar> {
-    if bytes < 10_000_000 || !std::io::stderr().is_terminal() {
+/// A progress bar on standard error, only on a terminal: events read, events
+/// per second, the simulated date.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(0);
+    let bar = indicatif::ProgressBar::new_spinner();
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {human_pos} events read, {per_sec}, simulated time {msg}")
+    {
+        bar.set_style(style);
+    }
     Some(bar)
 }
 
-/// Writes the lines set aside to `path`, one JSON object a line:
-/// `{"file","line","field","reason","text"}`.
-fn write_rejects(path: &std::path::Path, rejected: &[journey_runtime::Rejected]) -> Result<(), Outcome> {
-    let mut text = String::new();
-    for r in rejected {
+/// The files a run writes as it goes: `actions.jsonl` and `messages.jsonl`
+/// under temporary names until the run succeeds, and the rejects.
+struct RunFiles {
+    actions: Part,
+    messages: Part,
+    rejects: Option<(PathBuf, BufWriter<File>)>,
+}
+
+/// An output file written under a temporary name (`.NAME.part`), renamed at the end.
+struct Part {
+    path: PathBuf,
+    part: PathBuf,
+    file: BufWriter<File>,
+}
+
+impl Part {
+    fn create(dir: &Path, name: &str) -> Result<Part, Outcome> {
+        let path = dir.join(name);
+        let part = dir.join(format!(".{name}.part"));
+        let file = create(&part)?;
+        Ok(Part { path, part, file })
+    }
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>, Outcome> {
+    File::create(path).map(|f| BufWriter::with_capacity(1 << 16, f)).map_err(|e| {
+        usage_error(format!("cannot write `{}`: {e}", path.display()));
+        Outcome::Usage
+    })
+}
+
+impl RunFiles {
+    fn create(dir: &Path, rejects: Option<&Path>) -> Result<RunFiles, Outcome> {
+        let rejects = match rejects {
+            Some(path) => Some((path.to_owned(), create(path)?)),
+            None => None,
+        };
+        Ok(RunFiles {
+            actions: Part::create(dir, "actions.jsonl")?,
+            messages: Part::create(dir, "messages.jsonl")?,
+            rejects,
+        })
+    }
+
+    /// Flushes the files and gives them their names.
+    fn commit(mut self) -> Result<(), Outcome> {
+        let fail = |path: &Path, e: &dyn std::fmt::Display| {
+            usage_error(format!("cannot write `{}`: {e}", path.display()));
+            Outcome::Usage
+        };
+        if let Some((path, file)) = &mut self.rejects {
+            file.flush().map_err(|e| fail(path, &e))?;
+        }
+        for part in [&mut self.actions, &mut self.messages] {
+            part.file.flush().map_err(|e| fail(&part.path, &e))?;
+            std::fs::rename(&part.part, &part.path).map_err(|e| fail(&part.path, &e))?;
+        }
+        Ok(())
+    }
+
+    /// Removes the partial outputs of a run that failed (the rejects stay).
+    fn abandon(mut self) {
+        if let Some((_, file)) = &mut self.rejects {
+            let _ = file.flush();
+        }
+        for part in [&self.actions, &self.messages] {
+            let _ = std::fs::remove_file(&part.part);
+        }
+    }
+}
+
+impl replay::Output for RunFiles {
+    fn actions(&mut self) -> &mut dyn Write {
+        &mut self.actions.file
+    }
+
+    fn messages(&mut self) -> &mut dyn Write {
+        &mut self.messages.file
+    }
+
+    fn reject(&mut self, r: &Rejected) -> std::io::Result<()> {
+        let Some((_, file)) = &mut self.rejects else { return Ok(()) };
         let line = serde_json::json!({
             "file": r.error.file,
             "line": r.error.line,
@@ -203,11 +300,17 @@ fn write_rejects(path: &std::path::Path, rejected: &[journey_runtime::Rejected])
             "reason": r.error.problem.message,
             "text": r.text,
         });
-        text.push_str(&line.to_string());
-        text.push('\n');
+        serde_json::to_writer(&mut *file, &line)?;
+        file.write_all(b"\n")
     }
-    std::fs::write(path, text).map_err(|e| {
-        usage_error(format!("cannot write `{}`: {e}", path.display()));
-        Outcome::Usage
-    })
+
+    fn restart(&mut self) -> std::io::Result<()> {
+        for part in [&mut self.actions, &mut self.messages] {
+            part.file = BufWriter::with_capacity(1 << 16, File::create(&part.part)?);
+        }
+        if let Some((path, file)) = &mut self.rejects {
+            *file = BufWriter::with_capacity(1 << 16, File::create(path)?);
+        }
+        Ok(())
+    }
 }

@@ -1,7 +1,6 @@
 //! The interpreter: replays events on a virtual clock and moves profiles through journeys.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use journey_plan::{
@@ -13,6 +12,7 @@ use journey_time::millis;
 
 use crate::expr::{Compiled, Past, Scope, compile};
 use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profile, Profiles, Value};
+use crate::timers::Timers;
 
 /// Why a profile left a journey.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl Reason {
 }
 
 /// One message: a send to one profile, and what happened to it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     /// The journey (index in the plan).
     pub journey: u16,
@@ -79,15 +79,96 @@ pub struct Message {
     pub unsubscribed: bool,
     /// Spam reports.
     pub spam_reports: u32,
-    /// The message the journey sent the profile before this one (index in the
-    /// messages), or `u32::MAX`: last touch walks back past bounced messages.
-    pub previous: u32,
+    /// Its number among the run's sends (0, 1, ...): send order.
+    pub seq: u64,
 }
 
 /// The `to` of a message sent without an address.
 pub const NO_ADDRESS: u32 = u32::MAX;
 
+/// The size of a message written as bytes ([`Message::to_bytes`]).
+pub const MESSAGE_BYTES: usize = 2 + 4 + 4 + 2 + 1 + 8 + 4 + 4 + 1 + 4 + 4 + 4 + 8;
+
 impl Message {
+    /// The message as bytes, to keep it on disk (little-endian, fixed size).
+    pub fn to_bytes(&self) -> [u8; MESSAGE_BYTES] {
+        let mut out = [0u8; MESSAGE_BYTES];
+        let flags = self.bounced as u8
+            | (self.undelivered as u8) << 1
+            | (self.delivered_reported as u8) << 2
+            | (self.opened as u8) << 3
+            | (self.clicked as u8) << 4
+            | (self.unsubscribed as u8) << 5;
+        let channel = Channel::ALL.iter().position(|c| *c == self.channel).unwrap_or(0) as u8;
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        put(&self.journey.to_le_bytes());
+        put(&self.node.to_le_bytes());
+        put(&self.profile.to_le_bytes());
+        put(&self.content.to_le_bytes());
+        put(&[channel]);
+        put(&self.ts.to_le_bytes());
+        put(&self.entry.to_le_bytes());
+        put(&self.to.to_le_bytes());
+        put(&[flags]);
+        put(&self.opens.to_le_bytes());
+        put(&self.clicks.to_le_bytes());
+        put(&self.spam_reports.to_le_bytes());
+        put(&self.seq.to_le_bytes());
+        out
+    }
+
+    /// The message of [`Message::to_bytes`]; `None` when `bytes` are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Message> {
+        let bytes: &[u8; MESSAGE_BYTES] = bytes.try_into().ok()?;
+        let mut at = 0;
+        let mut take = |n: usize| {
+            let part = &bytes[at..at + n];
+            at += n;
+            part
+        };
+        let u16_ = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
+        let u32_ = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let u64_ = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+        let journey = u16_(take(2));
+        let node = u32_(take(4));
+        let profile = u32_(take(4));
+        let content = u16_(take(2));
+        let channel = *Channel::ALL.get(take(1)[0] as usize)?;
+        let ts = u64_(take(8)) as i64;
+        let entry = u32_(take(4));
+        let to = u32_(take(4));
+        let flags = take(1)[0];
+        let opens = u32_(take(4));
+        let clicks = u32_(take(4));
+        let spam_reports = u32_(take(4));
+        let seq = u64_(take(8));
+        let flag = |bit: u8| flags & (1 << bit) != 0;
+        Some(Message {
+            journey,
+            node,
+            profile,
+            content,
+            channel,
+            ts,
+            entry,
+            to,
+            bounced: flag(0),
+            undelivered: flag(1),
+            delivered_reported: flag(2),
+            opened: flag(3),
+            opens,
+            clicked: flag(4),
+            clicks,
+            unsubscribed: flag(5),
+            spam_reports,
+            seq,
+        })
+    }
+
     /// Whether it counts as delivered: no bounce and no undelivered report.
     pub fn delivered(&self) -> bool {
         !self.bounced && !self.undelivered
@@ -116,6 +197,13 @@ pub struct JourneyTally {
     pub node_orders: Vec<(u64, f64)>,
     /// Sends not sent at each send node (runtime.md §10).
     pub node_not_sent: Vec<NotSent>,
+    /// What happened to the messages of each send node, added up as each
+    /// message closes (no event can attach to it any more).
+    pub node_counts: Vec<SendCounts>,
+    /// Profiles with at least one delivered message, per recipient group of
+    /// the journey: each node, then each stage, then each channel
+    /// ([`Channel::ALL`] order), then the whole journey.
+    pub recipients: Vec<u64>,
     /// Profiles that reached each node (unique: once however often they re-enter).
     pub node_reached: Vec<u64>,
     /// Profiles that left the journey at each node other than by completing it
@@ -127,6 +215,67 @@ pub struct JourneyTally {
     pub stages: Vec<String>,
     /// Unique profiles that reached each stage.
     pub stage_reached: Vec<u64>,
+}
+
+/// The messages of one send node, added up: the counts the metrics of
+/// runtime.md §6 are made of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendCounts {
+    /// Messages sent.
+    pub sends: u64,
+    /// Of them, SMS.
+    pub sms_sends: u64,
+    /// Messages with a bounce.
+    pub bounces: u64,
+    /// Messages reported undelivered (and not bounced).
+    pub undelivered: u64,
+    /// Delivered messages opened at least once.
+    pub opened: u64,
+    /// Delivered messages clicked at least once.
+    pub clicked: u64,
+    /// Open events.
+    pub opens: u64,
+    /// Click events.
+    pub clicks: u64,
+    /// Messages followed by an unsubscribe.
+    pub unsubscribed: u64,
+    /// Spam reports.
+    pub spam_reports: u64,
+}
+
+impl SendCounts {
+    /// Adds message `m`.
+    fn add(&mut self, m: &Message) {
+        self.sends += 1;
+        self.sms_sends += (m.channel == Channel::Sms) as u64;
+        if m.bounced {
+            self.bounces += 1;
+        } else if m.undelivered {
+            self.undelivered += 1;
+        }
+        if m.delivered() {
+            self.opened += m.opened as u64;
+            self.clicked += m.clicked as u64;
+        }
+        self.opens += m.opens as u64;
+        self.clicks += m.clicks as u64;
+        self.unsubscribed += m.unsubscribed as u64;
+        self.spam_reports += m.spam_reports as u64;
+    }
+
+    /// Adds `other`.
+    pub fn merge(&mut self, other: &SendCounts) {
+        self.sends += other.sends;
+        self.sms_sends += other.sms_sends;
+        self.bounces += other.bounces;
+        self.undelivered += other.undelivered;
+        self.opened += other.opened;
+        self.clicked += other.clicked;
+        self.opens += other.opens;
+        self.clicks += other.clicks;
+        self.unsubscribed += other.unsubscribed;
+        self.spam_reports += other.spam_reports;
+    }
 }
 
 /// Sends of one step that were not sent, by reason (runtime.md §10).
@@ -145,8 +294,6 @@ pub struct Outcome {
     pub start: i64,
     /// The instant the run stopped.
     pub until: i64,
-    /// Every message, in send order.
-    pub messages: Vec<Message>,
     /// Per journey, in plan order.
     pub journeys: Vec<JourneyTally>,
     /// Events replayed.
@@ -157,14 +304,25 @@ pub struct Outcome {
     pub before_start: u64,
     /// Events after `--until` (not replayed).
     pub after_until: u64,
-    /// Channel events naming no message sent to that profile in the run, with
-    /// their line and reason: counted, never changing a metric.
-    pub unmatched: Vec<(u32, String)>,
-    /// The ids of the profiles, by index (the messages name profiles by index).
-    pub profile_ids: Texts,
-    /// The addresses the messages went to, by index (each address of a profile
-    /// once, as long as it stays the same).
-    pub addresses: Texts,
+    /// Channel events naming no message sent to that profile in the run:
+    /// counted, never changing a metric.
+    pub unmatched: u64,
+}
+
+/// What the engine did with one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// Replayed.
+    Replayed,
+    /// Ignored: its `id` was seen before.
+    Duplicate,
+    /// Before the start: it updated the profile and its history only.
+    BeforeStart,
+    /// After `until`: not replayed.
+    AfterUntil,
+    /// A channel event of no message the run sent that profile: counted, with
+    /// this reason, and it changed nothing else.
+    Unmatched(String),
 }
 
 /// Run options.
@@ -244,6 +402,17 @@ struct Journey {
     nodes: Vec<Node>,
     /// The trigger awaits among the nodes (`if [not] TRIGGER within D`), by rank.
     awaits: Vec<u32>,
+    /// The stage of each node (index in the journey's stages).
+    node_stage: Vec<Option<usize>>,
+    /// Whether a condition of the journey reads the event that started the
+    /// entry (`trigger.x`): its data is then kept while the profile is in.
+    reads_start: bool,
+}
+
+/// How many recipient groups a journey of `nodes` nodes and `stages` stages
+/// has: each node, each stage, each channel, the whole journey.
+fn recipient_groups(nodes: usize, stages: usize) -> usize {
+    nodes + stages + Channel::ALL.len() + 1
 }
 
 /// What an active membership waits for: a timer, then going on to a node (or
@@ -278,17 +447,13 @@ const UNKNOWN: u32 = u32::MAX - 1;
 /// A profile's membership of one journey. The memberships are one flat array,
 /// a row of one per journey for each profile: no heap object per profile.
 #[derive(Clone, Copy, Debug)]
-struct Membership {
+pub(crate) struct Membership {
     /// Entries so far (0: it never entered, the other fields mean nothing).
     entries: u32,
     /// The node it is at, while in the journey.
     node: u32,
-    /// The token of its pending timer: an older timer is stale.
-    token: u32,
     /// What it waits for, while in the journey.
     waiting: Waiting,
-    /// The event that started the current entry (index in the events), or [`NONE`].
-    start: u32,
     /// In the journey now.
     active: bool,
     goal_reached: bool,
@@ -297,82 +462,25 @@ struct Membership {
     last_entry: i64,
     /// When it last left.
     last_left: i64,
+    /// The latest closed message of the journey delivered to the profile: its
+    /// send number plus one (0: none), and its node (last touch).
+    touch_seq: u64,
+    touch_node: u32,
 }
 
 impl Membership {
     const NEVER: Membership = Membership {
         entries: 0,
         node: 0,
-        token: 0,
         waiting: Waiting::AWAIT,
-        start: NONE,
         active: false,
         goal_reached: false,
         left: None,
         last_entry: 0,
         last_left: 0,
+        touch_seq: 0,
+        touch_node: 0,
     };
-}
-
-/// A timer: when, order of setting, profile (or `u32::MAX` for a segment round), journey, token.
-type Timer = (i64, u64, u32, u16, u32);
-
-const ROUND: u32 = u32::MAX;
-
-/// The pending timers, due in (time, order of setting) order. A timer is set at
-/// `now + delay` and `now` never goes back, so the timers of one delay come due
-/// in the order they were set: one queue per delay, merged at their fronts,
-/// instead of a heap of every timer. A timer that would break the order of its
-/// queue (rounds, events out of order, too many delays) goes to a heap.
-#[derive(Default)]
-struct Timers {
-    queues: Vec<(i64, VecDeque<Timer>)>,
-    heap: BinaryHeap<Reverse<Timer>>,
-    seq: u64,
-}
-
-/// The most delays with a queue of their own; others go to the heap.
-const DELAY_QUEUES: usize = 16;
-
-impl Timers {
-    /// Sets a timer at `at`, `delay` after now.
-    fn push(&mut self, delay: i64, at: i64, profile: u32, journey: u16, token: u32) {
-        self.seq += 1;
-        let timer = (at, self.seq, profile, journey, token);
-        let queue = match self.queues.iter().position(|(d, _)| *d == delay) {
-            Some(q) => Some(q),
-            None if self.queues.len() < DELAY_QUEUES && delay >= 0 => {
-                self.queues.push((delay, VecDeque::new()));
-                Some(self.queues.len() - 1)
-            }
-            None => None,
-        };
-        match queue.map(|q| &mut self.queues[q].1) {
-            Some(queue) if queue.back().is_none_or(|last| *last <= timer) => queue.push_back(timer),
-            _ => self.heap.push(Reverse(timer)),
-        }
-    }
-
-    /// Removes and returns the first timer, if it is `due`.
-    fn pop_due(&mut self, due: impl Fn(i64) -> bool) -> Option<Timer> {
-        let mut first: Option<(Timer, usize)> = self.heap.peek().map(|Reverse(t)| (*t, usize::MAX));
-        for (q, (_, queue)) in self.queues.iter().enumerate() {
-            if let Some(&t) = queue.front()
-                && first.is_none_or(|(f, _)| t < f)
-            {
-                first = Some((t, q));
-            }
-        }
-        let (timer, from) = first?;
-        if !due(timer.0) {
-            return None;
-        }
-        match from {
-            usize::MAX => self.heap.pop(),
-            q => self.queues[q].1.pop_front().map(Reverse),
-        };
-        Some(timer)
-    }
 }
 
 /// Texts by index, kept end to end in one string: the profile ids and the
@@ -425,11 +533,13 @@ impl Texts {
     }
 }
 
-/// The interpreter's state during a run.
+/// The interpreter: a deterministic state machine over a virtual clock. It
+/// takes one input at a time ([`Engine::event`], [`Engine::advance_to`]) and
+/// emits what it does: the messages it sends and, once no event can attach to
+/// a message any more, the message closed ([`Engine::drain`]). `journey run`
+/// drives it over a replayed history; the same engine serves live.
 pub struct Engine<'a> {
     catalog: &'a Catalog,
-    /// The events being replayed (an entry's start event is kept as its index).
-    events: &'a [Event],
     journeys: Vec<Journey>,
     segments: Vec<Option<Compiled>>,
     commerce: Vec<bool>,
@@ -438,14 +548,27 @@ pub struct Engine<'a> {
     push_slot: Option<usize>,
     /// The profiles: ids, attributes and lists, updated by events.
     profiles: Vec<Profile>,
+    /// The ids of the profiles, end to end (the messages name profiles by index).
+    ids: Texts,
     /// Per profile, its history of the triggers behavioural functions read.
     history: Vec<Vec<Past>>,
     /// Per profile, one membership per journey.
     memberships: Vec<Membership>,
+    /// The data of the event that started each current entry, for journeys
+    /// whose conditions read `trigger.x`; by membership.
+    starts: HashMap<u32, Box<[Option<Value>]>, BuildHasherDefault<FxHasher>>,
     /// The (journey, content) pairs of the send nodes, grouped by journey.
     pairs: Pairs,
-    /// Per profile, its latest message of each pair (index in the messages, or [`NONE`]).
+    /// Per profile, its latest message of each pair (index in `open`, or [`NONE`]).
     latest: Vec<u32>,
+    /// The messages events can still attach to: the latest of each pair and profile.
+    open: Vec<Message>,
+    /// Sends so far.
+    sends: u64,
+    /// The messages sent since the last drain.
+    sent: Vec<Message>,
+    /// The messages closed since the last drain.
+    closed: Vec<Message>,
     /// The stages each profile has reached.
     stages_reached: FirstTimes,
     /// The steps (nodes) each profile has reached.
@@ -455,13 +578,25 @@ pub struct Engine<'a> {
     /// Per profile and journey, the trigger awaits whose event the profile has
     /// caused since its current entry (runtime.md §10: an earlier event counts).
     awaited: FirstTimes,
+    /// The recipient groups (see [`JourneyTally::recipients`]) each profile
+    /// has had a delivered message in.
+    recipients: FirstTimes,
     /// The profile attributes that sends use as addresses.
     address_slots: Vec<usize>,
-    /// Per profile, per address slot: its current value in the outcome's
-    /// addresses, [`NO_ADDRESS`], or [`UNKNOWN`] until a send needs it.
+    /// Per profile, per address slot: its current value in `addresses`,
+    /// [`NO_ADDRESS`], or [`UNKNOWN`] until a send needs it.
     address_of: Vec<u32>,
+    /// The addresses the messages went to, by index (each address of a profile
+    /// once, as long as it stays the same).
+    addresses: Texts,
+    /// The event ids seen (their 128-bit fingerprints): a repeated id is ignored.
+    seen: HashSet<u128, BuildHasherDefault<FxHasher>>,
     timers: Timers,
-    token: u32,
+    /// Per segment journey, the instant of its next round.
+    rounds: Vec<Option<i64>>,
+    options: Options,
+    /// The instant of the latest input.
+    now: i64,
     out: Outcome,
 }
 
@@ -565,6 +700,8 @@ impl<'a> Engine<'a> {
                     node_left: vec![0; j.nodes.len()],
                     node_active: vec![0; j.nodes.len()],
                     node_orders: vec![(0, 0.0); j.nodes.len()],
+                    node_counts: vec![SendCounts::default(); j.nodes.len()],
+                    recipients: vec![0; recipient_groups(j.nodes.len(), stages.len())],
                     stage_reached: vec![0; stages.len()],
                     stages,
                     ..JourneyTally::default()
@@ -576,6 +713,7 @@ impl<'a> Engine<'a> {
         let nodes_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_reached.len()));
         let nodes_left = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_left.len()));
         let awaited = FirstTimes::new(profile_count, journeys.iter().map(|j| j.awaits.len()));
+        let recipients = FirstTimes::new(profile_count, tallies.iter().map(|t| t.recipients.len()));
         let pairs = Pairs::of(&journeys, catalog.contents.len());
         let push_slot = catalog.profile.slot(&["push_token".to_owned()]);
         let mut address_slots: Vec<usize> = push_slot.into_iter().collect();
@@ -589,18 +727,27 @@ impl<'a> Engine<'a> {
             }
         }
         let out = Outcome { journeys: tallies, ..Outcome::default() };
+        let memberships = profile_count * journeys.len();
         Engine {
             catalog,
-            events: &[],
-            memberships: vec![Membership::NEVER; profile_count * journeys.len()],
+            memberships: vec![Membership::NEVER; memberships],
+            starts: HashMap::default(),
             latest: vec![NONE; profile_count * pairs.count],
+            open: Vec::new(),
+            sends: 0,
+            sent: Vec::new(),
+            closed: Vec::new(),
             pairs,
             stages_reached,
             nodes_reached,
             nodes_left,
             awaited,
+            recipients,
             address_of: vec![UNKNOWN; profile_count * address_slots.len()],
             address_slots,
+            addresses: Texts::default(),
+            seen: HashSet::default(),
+            rounds: vec![None; journeys.len()],
             journeys,
             segments,
             commerce,
@@ -608,58 +755,94 @@ impl<'a> Engine<'a> {
             remembered,
             push_slot,
             history: std::iter::repeat_with(Vec::new).take(profile_count).collect(),
+            ids: Texts::of(profiles.list.iter().map(|p| &*p.id)),
             profiles: profiles.list,
-            timers: Timers::default(),
-            token: 0,
+            timers: Timers::new(memberships),
+            options: Options::default(),
+            now: i64::MIN,
             out,
         }
     }
 
-    /// Replays `events` (sorted by time) and returns what happened.
-    pub fn run(mut self, events: &'a [Event], options: Options, progress: &mut dyn FnMut(u64)) -> Outcome {
-        self.events = events;
-        let start = options.start.or(events.first().map(|e| e.ts)).unwrap_or(0);
-        let until = options.until.or(events.last().map(|e| e.ts)).unwrap_or(start).max(start);
+    /// Starts the run at `start` (the first event's time when `options.start`
+    /// is not given): segment journeys hold their first round then.
+    pub fn begin(&mut self, start: i64, options: Options) {
+        self.options = options;
         self.out.start = start;
-        self.out.until = until;
+        self.now = start;
         for (j, journey) in self.journeys.iter().enumerate() {
-            if let Start::Segment { every_ms, .. } = journey.start {
-                let mut t = start;
-                loop {
-                    self.timers.push(i64::MIN, t, ROUND, j as u16, 0);
-                    match every_ms {
-                        Some(every) if every > 0 && t.saturating_add(every) <= until => t += every,
-                        _ => break,
-                    }
-                }
+            if let Start::Segment { .. } = journey.start {
+                self.rounds[j] = Some(start);
             }
         }
-        // A line set aside as bad input never reaches the engine: only the ids
-        // of events register.
-        let repeated = repeated_ids(events);
-        for (i, event) in events.iter().enumerate() {
-            if i % 65_536 == 0 {
-                progress(i as u64);
-            }
-            if repeated[i] {
-                self.out.duplicates += 1;
-                continue;
-            }
-            if event.ts > until {
-                self.out.after_until += 1;
-                continue;
-            }
-            if event.ts < start {
-                self.out.before_start += 1;
-                self.remember(event);
-                continue;
-            }
-            self.fire_timers(|t| t < event.ts);
-            self.out.events_processed += 1;
-            self.event(i as u32, event);
+    }
+
+    /// Takes one event, in time order (an event earlier than the previous one
+    /// is taken at the previous one's instant: the clock never goes back).
+    /// Timers due before it fire first; then it is replayed, or counted as a
+    /// duplicate, before the start, after `until`, or unmatched.
+    pub fn event(&mut self, event: &Event) -> Handled {
+        if let Some(id) = event_fingerprint(event)
+            && !self.seen.insert(id)
+        {
+            self.out.duplicates += 1;
+            return Handled::Duplicate;
         }
-        self.fire_timers(|t| t <= until);
-        progress(events.len() as u64);
+        if self.options.until.is_some_and(|until| event.ts > until) {
+            self.out.after_until += 1;
+            return Handled::AfterUntil;
+        }
+        if event.ts < self.out.start {
+            self.out.before_start += 1;
+            self.remember(event);
+            return Handled::BeforeStart;
+        }
+        self.fire_timers(|t| t < event.ts);
+        self.now = self.now.max(event.ts);
+        self.out.events_processed += 1;
+        let handled = self.replay(event);
+        if matches!(handled, Handled::Unmatched(_)) {
+            self.out.unmatched += 1;
+        }
+        handled
+    }
+
+    /// Moves the clock to `t`: every timer due at or before `t` fires.
+    pub fn advance_to(&mut self, t: i64) {
+        self.fire_timers(|due| due <= t);
+        self.now = self.now.max(t);
+    }
+
+    /// Hands the messages sent and the messages closed since the last drain to
+    /// `emit` (with the profile ids and the addresses their indices name), in
+    /// the order they were sent and closed, then forgets them.
+    pub fn drain<E>(&mut self, emit: impl FnOnce(&Texts, &Texts, &[Message], &[Message]) -> Result<(), E>) -> Result<(), E> {
+        let result = emit(&self.ids, &self.addresses, &self.sent, &self.closed);
+        self.sent.clear();
+        self.closed.clear();
+        result
+    }
+
+    /// The profile ids and the addresses that messages name by index.
+    pub fn texts(&self) -> (&Texts, &Texts) {
+        (&self.ids, &self.addresses)
+    }
+
+    /// Ends the run at `until`: the timers due by then fire, every message
+    /// still open closes (in send order), and the counts are returned. Drain
+    /// the last messages first ([`Engine::drain`] still works after this).
+    pub fn finish(&mut self, until: i64) -> Outcome {
+        let until = until.max(self.out.start);
+        self.advance_to(until);
+        self.out.until = until;
+        let mut open: Vec<u32> = (0..self.open.len() as u32).collect();
+        open.sort_unstable_by_key(|&i| self.open[i as usize].seq);
+        for i in open {
+            let message = self.open[i as usize].clone();
+            self.close(message);
+        }
+        self.open.clear();
+        self.latest.iter_mut().for_each(|l| *l = NONE);
         let journey_count = self.journeys.len().max(1);
         for (i, m) in self.memberships.iter().enumerate() {
             if m.active {
@@ -668,16 +851,59 @@ impl<'a> Engine<'a> {
                 tally.node_active[m.node as usize] += 1;
             }
         }
-        self.out.profile_ids = Texts::of(self.profiles.iter().map(|p| &*p.id));
-        self.out
+        std::mem::take(&mut self.out)
     }
 
+    /// The heap memory of the engine's state, in bytes (for benchmarks):
+    /// profiles excepted, everything kept per profile and in flight.
+    pub fn state_bytes(&self) -> usize {
+        let vec = |len: usize, item: usize| len * item;
+        vec(self.memberships.capacity(), size_of::<Membership>())
+            + vec(self.latest.capacity(), 4)
+            + vec(self.open.capacity(), size_of::<Message>())
+            + vec(self.address_of.capacity(), 4)
+            + vec(self.history.capacity(), size_of::<Vec<Past>>())
+            + self.history.iter().map(|h| h.capacity() * size_of::<Past>()).sum::<usize>()
+            + self.stages_reached.heap_bytes()
+            + self.nodes_reached.heap_bytes()
+            + self.nodes_left.heap_bytes()
+            + self.awaited.heap_bytes()
+            + self.recipients.heap_bytes()
+            + self.timers.heap_bytes()
+            + self.starts.capacity() * (size_of::<(u32, Box<[Option<Value>]>)>() + 1)
+            + self.seen.capacity() * (size_of::<u128>() + 1)
+            + self.ids.heap_bytes()
+            + self.addresses.heap_bytes()
+    }
+
+    /// Fires the timers `due` at their instant, in order: at one instant, the
+    /// rounds of segment journeys (in journey order) before the timers of
+    /// memberships (in order of setting).
     fn fire_timers(&mut self, due: impl Fn(i64) -> bool) {
-        while let Some((t, _, profile, journey, token)) = self.timers.pop_due(&due) {
-            if profile == ROUND {
-                self.round(journey, t);
-            } else {
-                self.wake(profile, journey, token, t);
+        loop {
+            let round = self.rounds.iter().enumerate().filter_map(|(j, t)| t.map(|t| (t, j))).min();
+            let timer = self.timers.peek();
+            match (round, timer) {
+                (Some((t, j)), timer) if timer.is_none_or(|timer| t <= timer.at) => {
+                    if !due(t) {
+                        return;
+                    }
+                    let every = match self.journeys[j].start {
+                        Start::Segment { every_ms: Some(every), .. } if every > 0 => t.checked_add(every),
+                        _ => None,
+                    };
+                    self.rounds[j] = every.filter(|next| self.options.until.is_none_or(|until| *next <= until));
+                    self.round(j as u16, t);
+                }
+                (_, Some(timer)) => {
+                    if !due(timer.at) {
+                        return;
+                    }
+                    self.timers.pop();
+                    let journeys = self.journeys.len() as u32;
+                    self.wake(timer.key / journeys, (timer.key % journeys) as u16, timer.at);
+                }
+                (_, None) => return,
             }
         }
     }
@@ -721,28 +947,30 @@ impl<'a> Engine<'a> {
 
     /// Event `i` of the run; false when it is rejected (a channel event of no send),
     /// which then changes nothing, not even the suppression of its profile.
-    fn event(&mut self, i: u32, event: &Event) {
+    fn replay(&mut self, event: &Event) -> Handled {
         let p = event.profile;
         let now = event.ts;
+        let mut handled = Handled::Replayed;
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 self.remember(event);
-                self.trigger_event(p, i, *trigger, data, now);
+                self.trigger_event(p, *trigger, data, now);
             }
             EventKind::ProfileUpdated { .. } | EventKind::SegmentJoined(_) | EventKind::SegmentLeft(_) => {
                 self.remember(event);
             }
             EventKind::Channel { event: what, content, journey } => {
-                self.channel_event(p, *what, *content, *journey, now, event.line);
+                handled = self.channel_event(p, *what, *content, *journey, now);
                 // An unsubscribe opts out even when its message is not one of the run's.
                 self.remember(event);
             }
         }
         self.check_suppression(p, now);
+        handled
     }
 
-    /// A trigger event, event `i` of the run, with `data`.
-    fn trigger_event(&mut self, p: u32, i: u32, trigger: u16, data: &[Option<Value>], now: i64) {
+    /// A trigger event with `data`.
+    fn trigger_event(&mut self, p: u32, trigger: u16, data: &[Option<Value>], now: i64) {
         // 1. Goals, before any exit.
         let mut goal_candidates = Vec::new();
         for (j, journey) in self.journeys.iter().enumerate() {
@@ -824,21 +1052,22 @@ impl<'a> Engine<'a> {
                 && *t == trigger
                 && self.matches(p, j, condition.as_ref(), data, now)
             {
-                self.try_enter(p, j, now, i);
+                self.try_enter(p, j, now, Some(data));
             }
         }
     }
 
     /// The data of the event that started `p`'s current entry in journey `j`.
-    fn start_data(&self, p: u32, j: u16) -> Option<&'a [Option<Value>]> {
-        let m = self.membership(p, j);
-        if !m.active || m.start == NONE {
+    fn start_data(&self, p: u32, j: u16) -> Option<&[Option<Value>]> {
+        if !self.journeys[j as usize].reads_start {
             return None;
         }
-        match &self.events.get(m.start as usize)?.kind {
-            EventKind::Trigger { data, .. } => Some(data),
-            _ => None,
-        }
+        self.starts.get(&self.key(p, j)).map(|data| &**data)
+    }
+
+    /// The key of `p`'s membership of journey `j` (its timer's, its start data's).
+    fn key(&self, p: u32, j: u16) -> u32 {
+        p * self.journeys.len() as u32 + j as u32
     }
 
     /// Whether an event with `data` satisfies `condition` for journey `j`.
@@ -938,26 +1167,22 @@ impl<'a> Engine<'a> {
     /// A channel event of `p` about `content`. One that matches no send of the
     /// run (a message sent before the start, or by another tool) is counted as
     /// unmatched and changes no metric (runtime.md §7).
-    fn channel_event(&mut self, p: u32, what: ChannelEvent, content: u16, journey: Option<u16>, now: i64, line: u32) {
+    fn channel_event(&mut self, p: u32, what: ChannelEvent, content: u16, journey: Option<u16>, now: i64) -> Handled {
         let latest = self.latest(p);
         let found = self.pairs.of_content[content as usize]
             .iter()
             .filter(|(j, _)| journey.is_none_or(|x| x == *j))
             .map(|&(_, pair)| latest[pair as usize])
             .filter(|&m| m != NONE)
-            .max();
+            .max_by_key(|&m| self.open[m as usize].seq);
         let Some(index) = found else {
             let name = &self.catalog.contents[content as usize];
-            self.out.unmatched.push((
-                line,
-                format!(
-                    "unmatched: `{name}` was never sent to profile `{}` in this run before this event",
-                    self.profiles[p as usize].id
-                ),
+            return Handled::Unmatched(format!(
+                "unmatched: `{name}` was never sent to profile `{}` in this run before this event",
+                self.profiles[p as usize].id
             ));
-            return;
         };
-        let message = &mut self.out.messages[index as usize];
+        let message = &mut self.open[index as usize];
         let mut counts_as_open = false;
         let mut is_click = false;
         match what {
@@ -1005,6 +1230,7 @@ impl<'a> Engine<'a> {
             let next = *on_event;
             self.resume(p, j, next, now);
         }
+        Handled::Replayed
     }
 
     fn check_suppression(&mut self, p: u32, now: i64) {
@@ -1024,14 +1250,14 @@ impl<'a> Engine<'a> {
         let Start::Segment { segment, .. } = self.journeys[j as usize].start else { return };
         for p in 0..self.profiles.len() as u32 {
             if self.member(p, segment, now) {
-                self.try_enter(p, j, now, NONE);
+                self.try_enter(p, j, now, None);
             }
         }
     }
 
-    /// Enters `p` into journey `j` if the rules allow it; `start` is the index
-    /// of the event that starts it ([`NONE`] for a segment round).
-    fn try_enter(&mut self, p: u32, j: u16, now: i64, start: u32) {
+    /// Enters `p` into journey `j` if the rules allow it; `start` is the data
+    /// of the event that starts it (`None` for a segment round).
+    fn try_enter(&mut self, p: u32, j: u16, now: i64, start: Option<&[Option<Value>]>) {
         let journey = &self.journeys[j as usize];
         let m = self.membership(p, j);
         if m.entries > 0 {
@@ -1048,18 +1274,20 @@ impl<'a> Engine<'a> {
         if journey.exclude.iter().any(|&s| self.member(p, s, now)) {
             return;
         }
-        self.token += 1;
-        let token = self.token;
         let entry = journey.entry;
+        if journey.reads_start
+            && let Some(data) = start
+        {
+            let key = self.key(p, j);
+            self.starts.insert(key, data.into());
+        }
         let m = self.membership_mut(p, j);
         let first = m.entries == 0;
         m.entries += 1;
         m.last_entry = now;
         m.active = true;
         m.node = entry.unwrap_or(0);
-        m.token = token;
         m.waiting = Waiting::AWAIT;
-        m.start = start;
         let tally = &mut self.out.journeys[j as usize];
         tally.entries += 1;
         if first {
@@ -1076,9 +1304,10 @@ impl<'a> Engine<'a> {
         self.advance(p, j, entry, now);
     }
 
-    fn wake(&mut self, p: u32, j: u16, token: u32, now: i64) {
+    /// The timer of `p`'s membership of `j` is due.
+    fn wake(&mut self, p: u32, j: u16, now: i64) {
         let m = *self.membership(p, j);
-        if !m.active || m.token != token {
+        if !m.active {
             return;
         }
         if self.suppressed(p, j, now) {
@@ -1105,28 +1334,22 @@ impl<'a> Engine<'a> {
         self.resume(p, j, next, now);
     }
 
-    /// Continues from a wait: a new token invalidates the pending timer.
+    /// Continues from a wait: its pending timer is cancelled.
     fn resume(&mut self, p: u32, j: u16, next: Option<u32>, now: i64) {
-        self.token += 1;
-        let token = self.token;
-        let m = self.membership_mut(p, j);
-        if m.active {
-            m.token = token;
-        }
+        let key = self.key(p, j);
+        self.timers.cancel(key);
         self.advance(p, j, next, now);
     }
 
     /// Suspends `p` at `node` until `delay` from now (or its event).
     fn set_timer(&mut self, p: u32, j: u16, now: i64, delay: i64, node: u32, waiting: Waiting) {
-        self.token += 1;
-        let token = self.token;
+        let key = self.key(p, j);
         let m = self.membership_mut(p, j);
         if m.active {
-            m.token = token;
             m.node = node;
             m.waiting = waiting;
+            self.timers.set(key, now.saturating_add(delay));
         }
-        self.timers.push(delay, now.saturating_add(delay), p, j, token);
     }
 
     /// Runs steps from `node` until the profile waits or leaves.
@@ -1199,36 +1422,28 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The latest message of journey `j` to `p` (index in the messages), or [`NONE`].
-    fn latest_of_journey(&self, p: u32, j: u16) -> u32 {
+    /// The send node of the last message of journey `j` delivered to `p` (last
+    /// touch): among its open messages and the latest closed one delivered.
+    fn last_touch(&self, p: u32, j: u16) -> Option<u32> {
         let range = self.pairs.of_journey[j as usize].clone();
+        let m = self.membership(p, j);
+        let closed = (m.touch_seq > 0).then(|| (m.touch_seq - 1, m.touch_node));
         self.latest(p)[range.start as usize..range.end as usize]
             .iter()
-            .copied()
-            .filter(|&m| m != NONE)
+            .filter(|&&i| i != NONE)
+            .map(|&i| &self.open[i as usize])
+            .filter(|message| message.delivered())
+            .map(|message| (message.seq, message.node))
+            .chain(closed)
             .max()
-            .unwrap_or(NONE)
-    }
-
-    /// The send node of the last message of journey `j` delivered to `p` (last
-    /// touch): the latest message, or the one before it while they bounced.
-    fn last_touch(&self, p: u32, j: u16) -> Option<u32> {
-        let mut m = self.latest_of_journey(p, j);
-        while m != NONE {
-            let message = &self.out.messages[m as usize];
-            if message.delivered() {
-                return Some(message.node);
-            }
-            m = message.previous;
-        }
-        None
+            .map(|(_, node)| node)
     }
 
     /// The latest message of `content` that journey `j` sent to `p`, if any.
     fn latest_send(&self, p: u32, j: u16, content: u16) -> Option<&Message> {
         let pair = self.pairs.get(j, content);
         let index = *self.latest(p).get(pair as usize)?;
-        (index != NONE).then(|| &self.out.messages[index as usize])
+        (index != NONE).then(|| &self.open[index as usize])
     }
 
     /// Whether `p` has been sent `content` by journey `j`.
@@ -1268,11 +1483,9 @@ impl<'a> Engine<'a> {
             self.out.journeys[j as usize].node_not_sent[n as usize].no_address += 1;
             return;
         }
-        let previous = self.latest_of_journey(p, j);
         let m = self.membership(p, j);
         let entry = if m.entries > 0 { m.entries } else { 1 };
-        let index = self.out.messages.len() as u32;
-        self.out.messages.push(Message {
+        let message = Message {
             journey: j,
             node: n,
             profile: p,
@@ -1290,12 +1503,53 @@ impl<'a> Engine<'a> {
             clicks: 0,
             unsubscribed: false,
             spam_reports: 0,
-            previous,
-        });
+            seq: self.sends,
+        };
+        self.sends += 1;
+        self.sent.push(message.clone());
         let pair = self.pairs.get(j, content);
-        if pair != NONE {
-            self.latest[p as usize * self.pairs.count + pair as usize] = index;
+        if pair == NONE {
+            self.close(message);
+            return;
         }
+        let cell = p as usize * self.pairs.count + pair as usize;
+        match self.latest[cell] {
+            NONE => {
+                self.latest[cell] = self.open.len() as u32;
+                self.open.push(message);
+            }
+            i => {
+                // The previous send of this message to the profile: no event
+                // can attach to it any more.
+                let previous = std::mem::replace(&mut self.open[i as usize], message);
+                self.close(previous);
+            }
+        }
+    }
+
+    /// Folds a message no event can attach to any more into the counts of its
+    /// step and of the last touch, and hands it out (for `messages.jsonl`).
+    fn close(&mut self, message: Message) {
+        let (p, j, n) = (message.profile, message.journey, message.node as usize);
+        let tally = &mut self.out.journeys[j as usize];
+        tally.node_counts[n].add(&message);
+        if message.delivered() {
+            let journey = &self.journeys[j as usize];
+            let (nodes, stages) = (journey.nodes.len(), tally.stages.len());
+            let channel = Channel::ALL.iter().position(|c| *c == message.channel).unwrap_or(0);
+            let groups = [Some(n), journey.node_stage[n].map(|s| nodes + s), Some(nodes + stages + channel), Some(nodes + stages + 3)];
+            for group in groups.into_iter().flatten() {
+                if self.recipients.first(p, j, group) {
+                    tally.recipients[group] += 1;
+                }
+            }
+            let m = self.membership_mut(p, j);
+            if message.seq + 1 > m.touch_seq {
+                m.touch_seq = message.seq + 1;
+                m.touch_node = message.node;
+            }
+        }
+        self.closed.push(message);
     }
 
     /// The address in attribute `slot` of `p`, as an index in the outcome's
@@ -1305,7 +1559,7 @@ impl<'a> Engine<'a> {
         let Some(cell) = self.address_cell(p, slot) else { return NO_ADDRESS };
         if self.address_of[cell] == UNKNOWN {
             self.address_of[cell] = match &self.profiles[p as usize].attributes[slot] {
-                Some(Value::Text(t)) => self.out.addresses.push(t),
+                Some(Value::Text(t)) => self.addresses.push(t),
                 _ => NO_ADDRESS,
             };
         }
@@ -1327,6 +1581,11 @@ impl<'a> Engine<'a> {
         m.left = Some(reason);
         m.last_left = now;
         let node = m.node;
+        let key = self.key(p, j);
+        self.timers.cancel(key);
+        if self.journeys[j as usize].reads_start {
+            self.starts.remove(&key);
+        }
         // A profile suppressed as it enters left before any step.
         let at_step = reason != Reason::Completed && node != NONE && self.nodes_left.first(p, j, node as usize);
         let tally = &mut self.out.journeys[j as usize];
@@ -1367,6 +1626,11 @@ impl FirstTimes {
         self.bits[p as usize * self.words + bit / 64] & (1 << (bit % 64)) != 0
     }
 
+    /// The heap memory held, in bytes.
+    fn heap_bytes(&self) -> usize {
+        self.bits.capacity() * 8
+    }
+
     /// Unmarks the `count` items of journey `j` for profile `p`.
     fn clear(&mut self, p: u32, j: u16, count: usize) {
         let base = self.base[j as usize];
@@ -1386,39 +1650,17 @@ impl FirstTimes {
     }
 }
 
-/// Which events repeat the `id` of an earlier event (in list order): those a
-/// run ignores as duplicates. The ids are sorted by hash (with their index), so
-/// that equal ids are neighbours, instead of kept in a set during the run.
-fn repeated_ids(events: &[Event]) -> Vec<bool> {
-    let mut keys: Vec<u64> = events
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| {
-            let id = e.id.as_deref()?;
-            let mut hasher = FxHasher::default();
-            hasher.write(id.as_bytes());
-            Some(((hasher.finish() >> 32) << 32) | i as u64)
-        })
-        .collect();
-    keys.sort_unstable();
-    let mut repeated = vec![false; events.len()];
-    let id = |key: u64| events[key as u32 as usize].id.as_deref();
-    let mut group = 0;
-    while group < keys.len() {
-        let hash = keys[group] >> 32;
-        let end = keys[group..].iter().position(|k| k >> 32 != hash).map_or(keys.len(), |n| group + n);
-        // Ids of one hash, in list order: a later one equal to an earlier one is repeated.
-        if end - group > 1 {
-            let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
-            for &key in &keys[group..end] {
-                if !seen.insert(id(key).unwrap_or_default()) {
-                    repeated[key as u32 as usize] = true;
-                }
-            }
-        }
-        group = end;
-    }
-    repeated
+/// The 128-bit fingerprint of an event's `id`, if it has one: a repeated id
+/// is found by its fingerprint, 16 bytes kept per id.
+fn event_fingerprint(event: &Event) -> Option<u128> {
+    let id = event.id.as_deref()?;
+    let half = |seed: u64| {
+        let mut hasher = FxHasher(seed);
+        hasher.write(id.as_bytes());
+        hasher.write_u8(0xff);
+        hasher.finish()
+    };
+    Some(((half(0x9e37_79b9_7f4a_7c15) as u128) << 64) | half(0x2545_f491_4f6c_dd1d) as u128)
 }
 
 /// Pushes onto a list that is short for most profiles: exactly sized up to
@@ -1532,11 +1774,32 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
             Action::Exit => Node::Exit,
         })
         .collect();
+    let node_stage = plan
+        .nodes
+        .iter()
+        .map(|node| node.stage.as_ref().and_then(|name| stages.iter().position(|s| s == name)))
+        .collect();
+    let conditions = nodes.iter().flat_map(|node| match node {
+        Node::AwaitTrigger { condition, .. } => condition.iter().collect::<Vec<_>>(),
+        Node::Branch { arms, .. } => arms.iter().map(|(c, _)| c).collect(),
+        _ => Vec::new(),
+    });
+    let goal_condition = match &goal {
+        Some(Goal::Trigger { condition, .. }) => condition.as_ref(),
+        _ => None,
+    };
+    let exits: Vec<(u16, Option<Compiled>)> = plan.exit_on.iter().map(|m| (trigger(&m.trigger), cond(m))).collect();
+    let reads_start = conditions
+        .chain(goal_condition)
+        .chain(exits.iter().filter_map(|(_, c)| c.as_ref()))
+        .any(Compiled::reads_start);
     Journey {
         name: plan.name.clone(),
+        node_stage,
+        reads_start,
         start,
         goal,
-        exits: plan.exit_on.iter().map(|m| (trigger(&m.trigger), cond(m))).collect(),
+        exits,
         exclude: plan.exclude.iter().filter_map(|s| catalog.segment(s)).collect(),
         suppress: plan.suppress.iter().filter_map(|s| catalog.segment(s)).collect(),
         attribution_ms: millis(plan.attribution),
@@ -1593,68 +1856,5 @@ impl Hasher for FxHasher {
         // The table indexes by the low bits: bring the well-mixed middle bits of
         // the last product down (as rustc-hash 2 does).
         self.0.rotate_left(26)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timers_come_due_in_time_then_setting_order_as_a_heap_would_give_them() {
-        let mut timers = Timers::default();
-        let mut heap: BinaryHeap<Reverse<Timer>> = BinaryHeap::new();
-        let mut seq = 0;
-        let mut push = |timers: &mut Timers, heap: &mut BinaryHeap<Reverse<Timer>>, delay: i64, at: i64, p: u32| {
-            timers.push(delay, at, p, 0, p);
-            seq += 1;
-            heap.push(Reverse((at, seq, p, 0, p)));
-        };
-        // Rounds first, as a run sets them, then timers of a few delays from
-        // a clock that never goes back, popped as they come due; one timer
-        // set in the past (events out of order) goes to the heap.
-        for k in 0..5 {
-            push(&mut timers, &mut heap, i64::MIN, k * 700, u32::MAX);
-        }
-        let delays = [1000, 86_400, 0, 300, 1000 * 60];
-        let mut now = 0i64;
-        let mut state = 7u64;
-        let mut popped = Vec::new();
-        let mut expected = Vec::new();
-        for p in 0..2000u32 {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            now += (state >> 60) as i64 * 10;
-            let delay = delays[(state >> 33) as usize % delays.len()];
-            let at = if p == 999 { now - 5000 } else { now + delay };
-            push(&mut timers, &mut heap, delay, at, p);
-            while let Some(t) = timers.pop_due(|t| t <= now) {
-                popped.push(t);
-            }
-            while heap.peek().is_some_and(|Reverse(t)| t.0 <= now) {
-                expected.push(heap.pop().map(|Reverse(t)| t));
-            }
-        }
-        while let Some(t) = timers.pop_due(|_| true) {
-            popped.push(t);
-        }
-        expected.extend(std::iter::from_fn(|| heap.pop().map(|Reverse(t)| Some(t))));
-        let expected: Vec<Timer> = expected.into_iter().flatten().collect();
-        assert_eq!(popped.len(), 2005);
-        assert_eq!(popped, expected);
-    }
-
-    #[test]
-    fn an_event_repeating_the_id_of_an_earlier_one_is_marked() {
-        let event = |id: Option<&str>| Event {
-            ts: 0,
-            profile: 0,
-            kind: EventKind::SegmentJoined(0),
-            id: id.map(Into::into),
-            line: 1,
-        };
-        let ids = [Some("a"), Some("b"), Some("a"), None, Some("c"), Some("b"), None, Some("a"), Some("")];
-        let events: Vec<Event> = ids.iter().map(|id| event(*id)).collect();
-        assert_eq!(repeated_ids(&events), [false, false, true, false, false, true, false, true, false]);
-        assert!(repeated_ids(&[]).is_empty());
     }
 }

@@ -40,6 +40,23 @@ pub enum Compiled {
     Missing,
 }
 
+impl Compiled {
+    /// Whether it reads the event that started the journey (`trigger.x`).
+    pub fn reads_start(&self) -> bool {
+        match self {
+            Compiled::Start(_) => true,
+            Compiled::Not(e) | Compiled::Neg(e) => e.reads_start(),
+            Compiled::Binary(_, a, b) => a.reads_start() || b.reads_start(),
+            Compiled::Count { condition, .. } | Compiled::Sum { condition, .. } | Compiled::DaysSince { condition, .. } => {
+                condition.as_ref().is_some_and(|c| c.reads_start())
+            }
+            Compiled::Const(_) | Compiled::Profile(_) | Compiled::Event(_) | Compiled::InSegment(_) | Compiled::Missing => {
+                false
+            }
+        }
+    }
+}
+
 /// Compiles `expr`; `event` and `start` are the triggers bare names and `trigger.x` read.
 pub fn compile(catalog: &Catalog, expr: &Expr, event: Option<u16>, start: Option<u16>) -> Compiled {
     let layout = |t: Option<u16>| t.map(|t| &catalog.trigger_layouts[t as usize]);

@@ -193,7 +193,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem { field: field.into(), message: message.into() }
     }
 }
@@ -649,7 +649,8 @@ fn integer_id(json: &Json, field: &str) -> Result<String, Problem> {
     }
 }
 
-fn read_profile(catalog: &Catalog, line: &str, profiles: &Profiles) -> Result<Profile, Problem> {
+/// Reads one profile line (`profiles` holds those read before, for repeated ids).
+pub(crate) fn read_profile(catalog: &Catalog, line: &str, profiles: &Profiles) -> Result<Profile, Problem> {
     let mut o = object(line)?;
     let id = match o.get("id") {
         Some(json @ (Json::Number(_) | Json::Bool(_) | Json::Array(_) | Json::Object(_))) => integer_id(json, "id")?,
@@ -878,7 +879,8 @@ impl Fields for Envelope<'_> {
     }
 }
 
-fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
+/// Reads one event line against the profiles' ids (its `line` is left 0).
+pub(crate) fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
     // The fast way: an object (a struct would also take an array) that fits the envelope.
     if line.trim_start().starts_with('{')
         && let Ok(envelope) = serde_json::from_str::<Envelope>(line)

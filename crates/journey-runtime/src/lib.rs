@@ -9,7 +9,11 @@ mod actions;
 pub mod engine;
 pub mod expr;
 pub mod input;
+pub mod replay;
 pub mod report;
+pub mod sort;
+pub mod source;
+mod timers;
 
 use journey_plan::Plan;
 
@@ -38,6 +42,9 @@ impl<'a> DataFile<'a> {
 /// Why a run did not happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunError {
+    /// A file could not be read or written (an unreadable or corrupt input,
+    /// the sort's temporary folder, a full disk): the message says which.
+    Io(String),
     /// A bad input line (rejects not kept).
     Input(InputError),
     /// The events file holds no event to replay and no start was given: there is
@@ -45,8 +52,10 @@ pub enum RunError {
     NothingToReplay {
         /// The events file.
         file: String,
-        /// Its lines set aside (with rejects kept), the first with its reason.
-        rejected: Vec<Rejected>,
+        /// How many of its lines were set aside (with rejects kept).
+        set_aside: u64,
+        /// The first of them, with its reason.
+        first: Option<Box<Rejected>>,
     },
 }
 
@@ -60,11 +69,12 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Input(error) => error.fmt(f),
-            RunError::NothingToReplay { file, rejected } => {
+            RunError::Io(message) => f.write_str(message),
+            RunError::NothingToReplay { file, set_aside, first } => {
                 write!(f, "`{file}` holds no event, so the run has no instant to start from")?;
-                if let Some(first) = rejected.first() {
-                    let lines = if rejected.len() == 1 { "line was" } else { "lines were" };
-                    write!(f, " (its {} {lines} set aside; the first: {})", rejected.len(), first.error)?;
+                if let Some(first) = first {
+                    let lines = if *set_aside == 1 { "line was" } else { "lines were" };
+                    write!(f, " (its {set_aside} {lines} set aside; the first: {})", first.error)?;
                 }
                 write!(f, ": give `--start T` (RFC 3339) to run from T, or check that this is the events file")
             }
@@ -74,80 +84,84 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-/// What a run produces.
+/// What a run held in memory produces ([`run`]).
 #[derive(Debug)]
 pub struct RunOutput {
     /// `report.json`.
     pub report: Report,
-    /// Every message, for `actions.jsonl` and `messages.jsonl` (`journey report --by recipient`).
-    pub messages: Messages,
-    /// Lines set aside (only when rejects are kept).
+    /// The text of `actions.jsonl`.
+    pub actions: String,
+    /// The text of `messages.jsonl`.
+    pub messages: String,
+    /// Lines set aside (only when rejects are kept), with the unmatched channel events.
     pub rejected: Vec<Rejected>,
 }
 
 impl RunOutput {
     /// One row per message, for `journey report --by recipient`.
     pub fn recipients(&self) -> Vec<RecipientRow> {
-        self.messages.rows()
+        self.messages.lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
     }
 
-    /// The text of `actions.jsonl` (one line per send), for tests and small runs:
-    /// `journey run` streams it with [`Messages::write_actions`].
+    /// The text of `actions.jsonl` (one line per send).
     pub fn actions(&self) -> String {
-        let mut text = Vec::new();
-        // Writing to a `Vec` cannot fail, and the lines are UTF-8.
-        let _ = self.messages.write_actions(&mut text);
-        String::from_utf8(text).unwrap_or_default()
+        self.actions.clone()
     }
 }
 
-/// Runs `plan` over the data. With `keep_rejects`, bad lines are set aside and
-/// the run goes on; without, the first bad line is the error. No event to replay
-/// and no `options.start` is [`RunError::NothingToReplay`].
+/// The output of a run held in memory.
+#[derive(Default)]
+struct MemoryOutput {
+    actions: Vec<u8>,
+    messages: Vec<u8>,
+    rejected: Vec<Rejected>,
+}
+
+impl replay::Output for MemoryOutput {
+    fn actions(&mut self) -> &mut dyn std::io::Write {
+        &mut self.actions
+    }
+
+    fn messages(&mut self) -> &mut dyn std::io::Write {
+        &mut self.messages
+    }
+
+    fn reject(&mut self, rejected: &Rejected) -> std::io::Result<()> {
+        self.rejected.push(rejected.clone());
+        Ok(())
+    }
+
+    fn restart(&mut self) -> std::io::Result<()> {
+        *self = MemoryOutput::default();
+        Ok(())
+    }
+}
+
+/// Runs `plan` over data held in memory (tests and small runs; `journey run`
+/// streams files with [`replay::replay`]). With `keep_rejects`, bad lines are
+/// set aside and the run goes on; without, the first bad line is the error.
+/// No event to replay and no `options.start` is [`RunError::NothingToReplay`].
 pub fn run(
     plan: &Plan,
     profiles: DataFile<'_>,
     events: DataFile<'_>,
     options: Options,
     keep_rejects: bool,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(replay::Progress),
 ) -> Result<RunOutput, RunError> {
-    let catalog = input::Catalog::of(plan);
-    let mut rejected = Vec::new();
-    let parsed_profiles = input::read_profiles(&catalog, profiles, keep_rejects.then_some(&mut rejected))?;
-    let parsed_events = input::read_events(&catalog, &parsed_profiles, events, keep_rejects.then_some(&mut rejected))?;
-    if parsed_events.list.is_empty() && options.start.is_none() {
-        rejected.retain(|r| r.error.file == events.name);
-        return Err(RunError::NothingToReplay { file: events.name.to_owned(), rejected });
-    }
-    let profile_count = parsed_profiles.list.len() as u64;
-    let total = parsed_events.list.len() as u64;
-    let engine = engine::Engine::new(plan, &catalog, parsed_profiles);
-    let outcome = engine.run(&parsed_events.list, options, &mut |done| progress(done, total));
-    let rejected_lines = rejected.len() as u64;
-    // Unmatched channel events are no error (runtime.md §7): counted, and written
-    // with the rejects, with their reason, when those are kept.
-    if keep_rejects && !outcome.unmatched.is_empty() {
-        let lines: Vec<&str> = input::without_bom(events.text).lines().collect();
-        for (line, message) in &outcome.unmatched {
-            let text = lines.get(*line as usize - 1).copied().unwrap_or_default().to_owned();
-            let problem = Problem { field: "content".to_owned(), message: message.to_owned() };
-            rejected.push(Rejected {
-                error: InputError { file: events.name.to_owned(), line: *line as usize, problem },
-                text,
-            });
-        }
-    }
-    let summary = report::InputSummary {
-        profiles: profile_count,
-        events: outcome.events_processed - outcome.unmatched.len() as u64,
-        duplicates: outcome.duplicates,
-        unmatched: outcome.unmatched.len() as u64,
-        before_start: outcome.before_start,
-        after_until: outcome.after_until,
-        rejected: rejected_lines,
+    let profiles_file = replay::InMemory { name: profiles.name, bytes: profiles.text.as_bytes() };
+    let events_file = replay::InMemory { name: events.name, bytes: events.text.as_bytes() };
+    let input = replay::Input {
+        profiles: vec![&profiles_file],
+        events: vec![&events_file],
+        max_line_bytes: profiles.max_line_bytes.min(events.max_line_bytes),
+        sorted: false,
+        temp_dir: std::env::temp_dir(),
+        sort_memory: 64 << 20,
+        keep_rejects,
     };
-    let report = report::build(plan, &catalog, &outcome, summary);
-    let messages = Messages::new(plan, &catalog, outcome.profile_ids, outcome.addresses, outcome.messages);
-    Ok(RunOutput { report, messages, rejected })
+    let mut output = MemoryOutput::default();
+    let report = replay::replay(plan, &input, options, &mut output, progress)?;
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap_or_default();
+    Ok(RunOutput { report, actions: text(output.actions), messages: text(output.messages), rejected: output.rejected })
 }

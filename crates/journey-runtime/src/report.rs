@@ -8,7 +8,7 @@ use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
 use crate::actions::{ActionParts, write_lines};
-use crate::engine::{Message, NO_ADDRESS, NotSent, Outcome, Texts};
+use crate::engine::{Message, NO_ADDRESS, NotSent, Outcome, SendCounts, Texts};
 use crate::input::Catalog;
 
 /// The format tag of `report.json`.
@@ -258,34 +258,30 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { round4(a / b) }
 }
 
-/// Adds up messages into metrics (orders and revenue are set by the caller).
-fn metrics<'m>(messages: impl Iterator<Item = &'m Message>) -> Metrics {
-    let mut m = Metrics::default();
-    let mut sms_sends = 0u64;
-    for message in messages {
-        m.total_sends += 1;
-        if message.channel == Channel::Sms {
-            sms_sends += 1;
-        }
-        if message.bounced {
-            m.bounces += 1;
-        } else if message.undelivered {
-            m.undelivered += 1;
-        }
-        if message.delivered() {
-            m.opened += message.opened as u64;
-            m.clicked += message.clicked as u64;
-        }
-        m.total_opens += message.opens as u64;
-        m.total_clicks += message.clicks as u64;
-        m.unsubscribed += message.unsubscribed as u64;
-        m.abuse_reports += message.spam_reports as u64;
+/// The metrics of the messages of the send nodes `keep` selects (orders and
+/// revenue are set by the caller).
+fn metrics(nodes: &[SendCounts], keep: impl Fn(usize) -> bool) -> Metrics {
+    let mut c = SendCounts::default();
+    for (_, counts) in nodes.iter().enumerate().filter(|(n, _)| keep(*n)) {
+        c.merge(counts);
     }
+    let mut m = Metrics {
+        total_sends: c.sends,
+        bounces: c.bounces,
+        undelivered: c.undelivered,
+        opened: c.opened,
+        clicked: c.clicked,
+        total_opens: c.opens,
+        total_clicks: c.clicks,
+        unsubscribed: c.unsubscribed,
+        abuse_reports: c.spam_reports,
+        ..Metrics::default()
+    };
     m.deliveries = m.total_sends - m.bounces - m.undelivered;
     let d = m.deliveries as f64;
     m.delivery_rate = ratio(d, m.total_sends as f64);
     m.bounce_rate = ratio(m.bounces as f64, m.total_sends as f64);
-    m.undelivered_rate = ratio(m.undelivered as f64, sms_sends as f64);
+    m.undelivered_rate = ratio(m.undelivered as f64, c.sms_sends as f64);
     m.open_rate = ratio(m.opened as f64, d);
     m.click_rate = ratio(m.clicked as f64, d);
     m.clicks_per_unique_opens = ratio(m.clicked as f64, m.opened as f64);
@@ -295,16 +291,13 @@ fn metrics<'m>(messages: impl Iterator<Item = &'m Message>) -> Metrics {
 }
 
 /// Sets the e-commerce metrics: `orders` and `revenue`, and the ratios over the
-/// deliveries and the profiles with a delivered message among `messages`.
-fn commerce<'m>(m: &mut Metrics, orders: u64, revenue: f64, messages: impl Iterator<Item = &'m Message>) {
-    let mut recipients: Vec<u32> = messages.filter(|m| m.delivered()).map(|m| m.profile).collect();
-    recipients.sort_unstable();
-    recipients.dedup();
+/// deliveries and the `recipients` (profiles with a delivered message).
+fn commerce(m: &mut Metrics, orders: u64, revenue: f64, recipients: u64) {
     m.orders = orders;
     m.revenue = round4(revenue);
     m.average_order_revenue = ratio(revenue, orders as f64);
     m.order_rate = ratio(orders as f64, m.deliveries as f64);
-    m.revenue_per_recipient = ratio(revenue, recipients.len() as f64);
+    m.revenue_per_recipient = ratio(revenue, recipients as f64);
 }
 
 /// Sets the counts of the sends that were not sent, from those of the nodes `keep` selects.
@@ -317,20 +310,19 @@ fn not_sent(m: &mut Metrics, nodes: &[NotSent], keep: impl Fn(usize) -> bool) {
 
 /// Builds the report of a run.
 pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSummary) -> Report {
-    let mut by_journey: Vec<Vec<&Message>> = vec![Vec::new(); plan.journeys.len()];
-    for message in &outcome.messages {
-        by_journey[message.journey as usize].push(message);
-    }
     let journeys = plan
         .journeys
         .iter()
         .zip(&outcome.journeys)
-        .zip(by_journey)
-        .map(|((journey, tally), messages)| {
+        .map(|(journey, tally)| {
+            // The recipient groups of the tally: nodes, stages, channels, all.
+            let (nodes, stage_count) = (journey.nodes.len(), tally.stages.len());
+            let channel_group = |c: Channel| nodes + stage_count + Channel::ALL.iter().position(|x| *x == c).unwrap_or(0);
+            let recipients = |group: usize| tally.recipients.get(group).copied().unwrap_or(0);
             // Orders and revenue: the journey's in `all`; per channel, step and stage,
             // those whose last touch was a message of that channel, step or stage.
-            let mut all = metrics(messages.iter().copied());
-            commerce(&mut all, tally.orders, tally.revenue, messages.iter().copied());
+            let mut all = metrics(&tally.node_counts, |_| true);
+            commerce(&mut all, tally.orders, tally.revenue, recipients(nodes + stage_count + Channel::ALL.len()));
             not_sent(&mut all, &tally.node_not_sent, |_| true);
             let nodes_where = |keep: &dyn Fn(usize) -> bool| -> (u64, f64) {
                 tally
@@ -345,9 +337,9 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                 _ => None,
             };
             let channel = |c: Channel| {
-                let mut m = metrics(messages.iter().copied().filter(|m| m.channel == c));
+                let mut m = metrics(&tally.node_counts, |n| channel_of(n) == Some(c));
                 let (orders, revenue) = nodes_where(&|n| channel_of(n) == Some(c));
-                commerce(&mut m, orders, revenue, messages.iter().copied().filter(|m| m.channel == c));
+                commerce(&mut m, orders, revenue, recipients(channel_group(c)));
                 not_sent(&mut m, &tally.node_not_sent, |n| channel_of(n) == Some(c));
                 m
             };
@@ -374,10 +366,9 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                         line: node.line,
                         stage: node.stage.clone(),
                         metrics: content.is_some().then(|| {
-                            let sent = || messages.iter().copied().filter(|m| m.node == n as u32);
-                            let mut m = metrics(sent());
+                            let mut m = metrics(&tally.node_counts, |i| i == n);
                             let (orders, revenue) = tally.node_orders[n];
-                            commerce(&mut m, orders, revenue, sent());
+                            commerce(&mut m, orders, revenue, recipients(n));
                             not_sent(&mut m, &tally.node_not_sent, |i| i == n);
                             m
                         }),
@@ -393,12 +384,12 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
                 .stages
                 .iter()
                 .zip(&tally.stage_reached)
-                .map(|(stage, reached)| {
+                .enumerate()
+                .map(|(s, (stage, reached))| {
                     let in_stage = |n: usize| journey.nodes[n].stage.as_deref() == Some(stage.as_str());
-                    let sent = || messages.iter().copied().filter(|m| in_stage(m.node as usize));
-                    let mut m = metrics(sent());
+                    let mut m = metrics(&tally.node_counts, in_stage);
                     let (orders, revenue) = nodes_where(&in_stage);
-                    commerce(&mut m, orders, revenue, sent());
+                    commerce(&mut m, orders, revenue, recipients(nodes + s));
                     not_sent(&mut m, &tally.node_not_sent, in_stage);
                     StageReport { stage: stage.clone(), reached: *reached, metrics: m }
                 })
@@ -453,16 +444,14 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
     }
 }
 
-/// The messages of a run, with what their rows in `messages.jsonl` need: the
-/// rows are made one at a time when written, not kept.
+/// The lines a run writes about its messages: `actions.jsonl` (one line per
+/// send, as it is sent) and `messages.jsonl` (one row per message, once it is
+/// closed), formatted from the engine's messages without keeping them.
 #[derive(Debug)]
 pub struct Messages {
     /// Per journey: its name, version and the step of each node.
     journeys: Vec<(String, u32, Vec<String>)>,
     contents: Vec<String>,
-    ids: Texts,
-    addresses: Texts,
-    list: Vec<Message>,
     actions: ActionParts,
 }
 
@@ -490,52 +479,33 @@ struct RowRef<'a> {
 }
 
 impl Messages {
-    /// The messages of `outcome`, sent to the profiles `ids`.
-    pub fn new(plan: &Plan, catalog: &Catalog, ids: Texts, addresses: Texts, list: Vec<Message>) -> Messages {
+    /// The lines of the messages of `plan`.
+    pub fn new(plan: &Plan, catalog: &Catalog) -> Messages {
         let journeys = plan
             .journeys
             .iter()
             .map(|j| (j.name.clone(), j.version, j.nodes.iter().map(|n| n.step.clone()).collect()))
             .collect();
         let actions = ActionParts::of(plan, catalog);
-        Messages { journeys, contents: catalog.contents.clone(), ids, addresses, list, actions }
+        Messages { journeys, contents: catalog.contents.clone(), actions }
     }
 
-    /// The address `m` went to.
-    fn address(&self, m: &Message) -> Option<&str> {
-        (m.to != NO_ADDRESS).then(|| self.addresses.get(m.to))
+    /// Writes the `actions.jsonl` line of each message of `list` (sent to the
+    /// profiles `ids`, at the `addresses`) to `out`.
+    pub fn write_actions(&self, ids: &Texts, addresses: &Texts, list: &[Message], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.actions.write(ids, addresses, list, out)
     }
 
-    /// The messages, in send order.
-    pub fn list(&self) -> &[Message] {
-        &self.list
-    }
-
-    /// `actions.jsonl`: one line per message, in send order, written in chunks.
-    pub fn write_actions(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.actions.write(&self.ids, &self.addresses, &self.list, out)
-    }
-
-    /// How many messages.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// One row per message, for `--by recipient`.
-    pub fn rows(&self) -> Vec<RecipientRow> {
-        self.list
-            .iter()
+    /// One row per message of `list`, for `--by recipient`.
+    pub fn rows(&self, ids: &Texts, addresses: &Texts, list: &[Message]) -> Vec<RecipientRow> {
+        list.iter()
             .map(|m| {
-                let profile = self.ids.get(m.profile);
+                let profile = ids.get(m.profile);
                 let mut id = String::new();
                 self.message_id(&mut id, m, profile);
                 let sent = Timestamp(m.ts).to_string();
-                RecipientRow::from(self.row(m, profile, self.address(m), &sent, &id))
+                let to = (m.to != NO_ADDRESS).then(|| addresses.get(m.to));
+                RecipientRow::from(self.row(m, profile, to, &sent, &id))
             })
             .collect()
     }
@@ -580,11 +550,11 @@ impl Messages {
         }
     }
 
-    /// `messages.jsonl`: the rows as JSON lines, the same bytes as serialising
-    /// [`Messages::rows`], written in chunks without keeping the rows.
-    pub fn write_jsonl(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    /// Writes the `messages.jsonl` row of each message of `list` to `out`: the
+    /// same bytes as serialising [`Messages::rows`].
+    pub fn write_rows(&self, ids: &Texts, addresses: &Texts, list: &[Message], out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut id = String::new();
-        write_lines(&self.ids, &self.addresses, &self.list, out, |buf, line| {
+        write_lines(ids, addresses, list, out, |buf, line| {
             self.message_id(&mut id, line.message, line.profile);
             let row = self.row(line.message, line.profile, line.address, line.sent, &id);
             serde_json::to_writer(&mut *buf, &row).map_err(std::io::Error::other)?;
