@@ -10,6 +10,8 @@ pub mod engine;
 pub mod expr;
 pub mod input;
 pub mod report;
+pub mod sort;
+pub mod source;
 
 use journey_plan::Plan;
 
