@@ -681,6 +681,38 @@ mod tests {
         assert_eq!(size(1536), "1.5 KiB");
     }
 
+    /// Speed of a sort of 4M records of 120 bytes with 64 MiB of memory (a figure,
+    /// not a test): `cargo test --release -p journey-runtime --lib
+    /// sort::tests::sort_throughput -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn sort_throughput() {
+        let dir = folder("throughput");
+        let count: u64 = 4_000_000;
+        let record = [b'x'; 120];
+        let started = std::time::Instant::now();
+        let mut sorter = Sorter::new(&dir, 64 << 20).unwrap();
+        for n in 0..count {
+            // Keys out of order: a permutation of 0..count.
+            sorter.push((n * 7_919 % count) as i64, n, &record).unwrap();
+        }
+        let pushed = started.elapsed().as_secs_f64();
+        let mut sorted = sorter.finish().unwrap();
+        let (mut last, mut seen) = (i64::MIN, 0u64);
+        while let Some((key, _, bytes)) = sorted.next().unwrap() {
+            assert!(key >= last && bytes.len() == 120);
+            (last, seen) = (key, seen + 1);
+        }
+        let total = started.elapsed().as_secs_f64();
+        assert_eq!(seen, count);
+        println!(
+            "{count} records in {} runs: push and runs {pushed:.2} s, merge {:.2} s, {:.2} M records/s",
+            sorted.runs(),
+            total - pushed,
+            count as f64 / total / 1e6
+        );
+    }
+
     fn records() -> impl Strategy<Value = Vec<Owned>> {
         prop::collection::vec((-3i64..3, 0u64..3, prop::collection::vec(any::<u8>(), 0..12)), 0..120)
     }

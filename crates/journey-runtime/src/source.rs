@@ -190,12 +190,10 @@ fn is_pattern(argument: &str) -> bool {
 }
 
 /// The files (not folders) matching `pattern`, in byte order of their paths.
+/// As in a shell, `*` and `?` do not match `/` or a leading `.` (`.hidden.jsonl`).
 fn matches(pattern: &str) -> Result<Vec<PathBuf>, SourceError> {
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
+    let options =
+        glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
     let entries = glob::glob_with(pattern, options).map_err(|e| SourceError::BadPattern {
         pattern: pattern.to_owned(),
         message: format!("{} (at character {})", e.msg, e.pos + 1),
@@ -588,7 +586,7 @@ mod tests {
     #[test]
     fn a_pattern_matches_in_byte_order_and_arguments_keep_their_order() {
         let dir = folder("order");
-        for name in ["b.jsonl", "a.jsonl", "B.jsonl", "a.txt", "c.jsonl.gz"] {
+        for name in ["b.jsonl", "a.jsonl", "B.jsonl", "a.txt", "c.jsonl.gz", ".hidden.jsonl"] {
             touch(&dir.join(name), b"");
         }
         std::fs::create_dir(dir.join("sub.jsonl")).unwrap();
@@ -856,26 +854,38 @@ mod tests {
         }
     }
 
-    /// Throughput of `LineReader` over plain text in memory (a figure, not a test):
+    /// Throughput of `LineReader` over plain text in memory, and over `.gz` and
+    /// `.zst` files (a figure, not a test):
     /// `cargo test --release -p journey-runtime --lib source::tests::line_reader_throughput -- --ignored --nocapture`
     #[test]
     #[ignore]
     fn line_reader_throughput() {
+        fn measure(what: &str, text_bytes: usize, reader: impl Read) {
+            let started = std::time::Instant::now();
+            let mut reader = LineReader::new(reader, 1 << 20);
+            let mut lines = 0u64;
+            while let Some(line) = reader.next_line() {
+                lines += u64::from(line.unwrap().text.is_ok());
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let gib = text_bytes as f64 / (1u64 << 30) as f64;
+            let rate = text_bytes as f64 / seconds / 1e9;
+            println!("{what}: {lines} lines, {gib:.2} GiB of text in {seconds:.3} s: {rate:.2} GB/s");
+        }
         let line = "{\"id\":\"e1234567\",\"ts\":\"2024-03-01T10:00:00Z\",\"profile\":\"p123456\",\
                     \"type\":\"email.opened\",\"content\":\"welcome\",\"data\":{\"device\":\"mobile\"}}\n";
         let text = line.repeat((1usize << 30) / line.len());
-        let started = std::time::Instant::now();
-        let mut reader = LineReader::new(text.as_bytes(), 1 << 20);
-        let (mut lines, mut bytes) = (0u64, 0usize);
-        while let Some(Ok(line)) = reader.next_line() {
-            lines += 1;
-            bytes += line.text.map_or(0, str::len);
+        measure("plain, in memory", text.len(), text.as_bytes());
+        let dir = folder("throughput");
+        let quarter = &text.as_bytes()[..text.len() / 4];
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(quarter).unwrap();
+        touch(&dir.join("e.jsonl.gz"), &encoder.finish().unwrap());
+        touch(&dir.join("e.jsonl.zst"), &zstd::stream::encode_all(quarter, 3).unwrap());
+        for name in ["e.jsonl.gz", "e.jsonl.zst"] {
+            let file = InputFile { path: dir.join(name), name: name.to_owned() };
+            measure(name, quarter.len(), open(&file).unwrap());
         }
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "{lines} lines, {:.2} GiB of text in {seconds:.3} s: {:.2} GB/s ({bytes} bytes of lines)",
-            text.len() as f64 / (1u64 << 30) as f64,
-            text.len() as f64 / seconds / 1e9
-        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
