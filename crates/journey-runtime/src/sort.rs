@@ -223,7 +223,7 @@ impl Sorter {
         let len = u32::try_from(record.len()).map_err(|_| SortError::RecordTooLarge { bytes: record.len() })?;
         self.entries.push(Entry { key, tie, offset: self.data.len(), len });
         self.data.extend_from_slice(record);
-        self.used += record.len() + RECORD_OVERHEAD;
+        self.used = self.used.saturating_add(record.len() + RECORD_OVERHEAD);
         if self.used >= self.budget {
             self.spill()?;
         }
@@ -493,6 +493,12 @@ pub struct Sorted {
     merge: Merge,
     runs: usize,
     _folder: TempFolder,
+}
+
+impl fmt::Debug for Sorted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sorted").field("runs", &self.runs).field("folder", &self._folder.path).finish_non_exhaustive()
+    }
 }
 
 impl Sorted {

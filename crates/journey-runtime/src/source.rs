@@ -676,10 +676,11 @@ mod tests {
     fn plain_gzip_and_zstd_copies_give_the_same_lines() {
         let dir = folder("formats");
         touch(&dir.join("e.jsonl"), TEXT.as_bytes());
-        // Two gzip members, as `cat a.gz b.gz` makes.
+        // Two gzip members and two zstd frames, as `cat a.gz b.gz` makes.
         let (head, tail) = TEXT.as_bytes().split_at(12);
         touch(&dir.join("e.jsonl.gz"), &[gzip(head), gzip(tail)].concat());
-        touch(&dir.join("e.jsonl.zst"), &zstd::stream::encode_all(TEXT.as_bytes(), 3).unwrap());
+        let frame = |bytes: &[u8]| zstd::stream::encode_all(bytes, 3).unwrap();
+        touch(&dir.join("e.jsonl.zst"), &[frame(head), frame(tail)].concat());
         for name in ["e.jsonl", "e.jsonl.gz", "e.jsonl.zst"] {
             let file = InputFile { path: dir.join(name), name: name.to_owned() };
             let lines = lines_of(LineReader::new(open(&file).unwrap(), 1 << 20));
