@@ -71,22 +71,19 @@ fn replay(plan: &Plan, catalog: &Catalog, profiles: Profiles, events: &[Event]) 
     engine.begin(start, Options::default());
     let messages = Messages::new(plan, catalog);
     let mut sends = 0u64;
-    let mut drain = |engine: &mut Engine<'_>| {
-        engine.drain(|ids, addresses, sent, closed| {
-            sends += sent.len() as u64;
-            messages.write_actions(ids, addresses, sent, &mut std::io::sink())?;
-            messages.write_rows(ids, addresses, closed, &mut std::io::sink())
-        })
+    let mut write = |ids: &_, addresses: &_, sent: &[_], closed: &[_]| {
+        sends += sent.len() as u64;
+        messages.write_actions(ids, addresses, sent, &mut std::io::sink())?;
+        messages.write_rows(ids, addresses, closed, &mut std::io::sink())
     };
     for (i, event) in events.iter().enumerate() {
         engine.event(event);
         if i % 1024 == 0 {
-            drain(&mut engine).map_err(|e| e.to_string())?;
+            engine.drain(&mut write).map_err(|e| e.to_string())?;
         }
     }
     let state = engine.state_bytes();
-    let outcome = engine.finish(events.last().map_or(start, |e| e.ts));
-    drain(&mut engine).map_err(|e| e.to_string())?;
+    let outcome = engine.finish(events.last().map_or(start, |e| e.ts), &mut write).map_err(|e| e.to_string())?;
     Ok((outcome, sends, state))
 }
 

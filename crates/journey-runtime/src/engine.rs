@@ -11,7 +11,8 @@ use journey_plan::{
 use journey_time::millis;
 
 use crate::expr::{Compiled, Past, Scope, compile};
-use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profile, Profiles, Value};
+use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profiles, Value};
+use crate::store::{Mark, MemoryStore, Membership, Store, StoreLayout, UNKNOWN};
 use crate::timers::Timers;
 
 /// Why a profile left a journey.
@@ -419,11 +420,11 @@ fn recipient_groups(nodes: usize, stages: usize) -> usize {
 /// to the end of the steps), or the event or deadline of an await node. Four
 /// bytes: a node, or one of two marks above every node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Waiting(u32);
+pub(crate) struct Waiting(u32);
 
 impl Waiting {
     /// Waiting at an await node for its event or deadline.
-    const AWAIT: Waiting = Waiting(u32::MAX);
+    pub(crate) const AWAIT: Waiting = Waiting(u32::MAX);
     /// The mark of a timer after which the steps are finished.
     const TIMER_TO_END: u32 = u32::MAX - 1;
 
@@ -441,47 +442,6 @@ impl Waiting {
 /// No event, no message: the empty value of index fields.
 const NONE: u32 = u32::MAX;
 
-/// An address not looked up yet.
-const UNKNOWN: u32 = u32::MAX - 1;
-
-/// A profile's membership of one journey. The memberships are one flat array,
-/// a row of one per journey for each profile: no heap object per profile.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Membership {
-    /// Entries so far (0: it never entered, the other fields mean nothing).
-    entries: u32,
-    /// The node it is at, while in the journey.
-    node: u32,
-    /// What it waits for, while in the journey.
-    waiting: Waiting,
-    /// In the journey now.
-    active: bool,
-    goal_reached: bool,
-    /// Why it last left, if it did.
-    left: Option<Reason>,
-    last_entry: i64,
-    /// When it last left.
-    last_left: i64,
-    /// The latest closed message of the journey delivered to the profile: its
-    /// send number plus one (0: none), and its node (last touch).
-    touch_seq: u64,
-    touch_node: u32,
-}
-
-impl Membership {
-    const NEVER: Membership = Membership {
-        entries: 0,
-        node: 0,
-        waiting: Waiting::AWAIT,
-        active: false,
-        goal_reached: false,
-        left: None,
-        last_entry: 0,
-        last_left: 0,
-        touch_seq: 0,
-        touch_node: 0,
-    };
-}
 
 /// Texts by index, kept end to end in one string: the profile ids and the
 /// addresses of a run's messages (no heap object per text).
@@ -538,7 +498,7 @@ impl Texts {
 /// emits what it does: the messages it sends and, once no event can attach to
 /// a message any more, the message closed ([`Engine::drain`]). `journey run`
 /// drives it over a replayed history; the same engine serves live.
-pub struct Engine<'a> {
+pub struct Engine<'a, S: Store = MemoryStore> {
     catalog: &'a Catalog,
     journeys: Vec<Journey>,
     segments: Vec<Option<Compiled>>,
@@ -546,21 +506,15 @@ pub struct Engine<'a> {
     revenue_slot: Vec<Option<usize>>,
     remembered: Vec<bool>,
     push_slot: Option<usize>,
-    /// The profiles: ids, attributes and lists, updated by events.
-    profiles: Vec<Profile>,
+    /// What the engine knows of each profile.
+    store: S,
     /// The ids of the profiles, end to end (the messages name profiles by index).
     ids: Texts,
-    /// Per profile, its history of the triggers behavioural functions read.
-    history: Vec<Vec<Past>>,
-    /// Per profile, one membership per journey.
-    memberships: Vec<Membership>,
     /// The data of the event that started each current entry, for journeys
     /// whose conditions read `trigger.x`; by membership.
     starts: HashMap<u32, Box<[Option<Value>]>, BuildHasherDefault<FxHasher>>,
     /// The (journey, content) pairs of the send nodes, grouped by journey.
     pairs: Pairs,
-    /// Per profile, its latest message of each pair (index in `open`, or [`NONE`]).
-    latest: Vec<u32>,
     /// The messages events can still attach to: the latest of each pair and profile.
     open: Vec<Message>,
     /// Sends so far.
@@ -569,23 +523,8 @@ pub struct Engine<'a> {
     sent: Vec<Message>,
     /// The messages closed since the last drain.
     closed: Vec<Message>,
-    /// The stages each profile has reached.
-    stages_reached: FirstTimes,
-    /// The steps (nodes) each profile has reached.
-    nodes_reached: FirstTimes,
-    /// The steps (nodes) each profile has left a journey at.
-    nodes_left: FirstTimes,
-    /// Per profile and journey, the trigger awaits whose event the profile has
-    /// caused since its current entry (runtime.md §10: an earlier event counts).
-    awaited: FirstTimes,
-    /// The recipient groups (see [`JourneyTally::recipients`]) each profile
-    /// has had a delivered message in.
-    recipients: FirstTimes,
     /// The profile attributes that sends use as addresses.
     address_slots: Vec<usize>,
-    /// Per profile, per address slot: its current value in `addresses`,
-    /// [`NO_ADDRESS`], or [`UNKNOWN`] until a send needs it.
-    address_of: Vec<u32>,
     /// The addresses the messages went to, by index (each address of a profile
     /// once, as long as it stays the same).
     addresses: Texts,
@@ -642,7 +581,7 @@ impl Pairs {
     }
 }
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, MemoryStore> {
     /// Prepares a run of `plan` over `profiles`.
     pub fn new(plan: &Plan, catalog: &'a Catalog, profiles: Profiles) -> Engine<'a> {
         let journeys: Vec<Journey> = plan.journeys.iter().map(|j| compile_journey(catalog, j)).collect();
@@ -709,11 +648,13 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let profile_count = profiles.list.len();
-        let stages_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.stages.len()));
-        let nodes_reached = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_reached.len()));
-        let nodes_left = FirstTimes::new(profile_count, tallies.iter().map(|t| t.node_left.len()));
-        let awaited = FirstTimes::new(profile_count, journeys.iter().map(|j| j.awaits.len()));
-        let recipients = FirstTimes::new(profile_count, tallies.iter().map(|t| t.recipients.len()));
+        let marks = [
+            tallies.iter().map(|t| t.stages.len()).collect(),
+            tallies.iter().map(|t| t.node_reached.len()).collect(),
+            tallies.iter().map(|t| t.node_left.len()).collect(),
+            journeys.iter().map(|j| j.awaits.len()).collect(),
+            tallies.iter().map(|t| t.recipients.len()).collect(),
+        ];
         let pairs = Pairs::of(&journeys, catalog.contents.len());
         let push_slot = catalog.profile.slot(&["push_token".to_owned()]);
         let mut address_slots: Vec<usize> = push_slot.into_iter().collect();
@@ -728,22 +669,17 @@ impl<'a> Engine<'a> {
         }
         let out = Outcome { journeys: tallies, ..Outcome::default() };
         let memberships = profile_count * journeys.len();
+        let layout = StoreLayout { journeys: journeys.len(), pairs: pairs.count, address_slots: address_slots.len(), marks };
+        let ids = Texts::of(profiles.list.iter().map(|p| &*p.id));
         Engine {
             catalog,
-            memberships: vec![Membership::NEVER; memberships],
+            store: MemoryStore::new(profiles.list, layout),
             starts: HashMap::default(),
-            latest: vec![NONE; profile_count * pairs.count],
             open: Vec::new(),
             sends: 0,
             sent: Vec::new(),
             closed: Vec::new(),
             pairs,
-            stages_reached,
-            nodes_reached,
-            nodes_left,
-            awaited,
-            recipients,
-            address_of: vec![UNKNOWN; profile_count * address_slots.len()],
             address_slots,
             addresses: Texts::default(),
             seen: HashSet::default(),
@@ -754,9 +690,7 @@ impl<'a> Engine<'a> {
             revenue_slot,
             remembered,
             push_slot,
-            history: std::iter::repeat_with(Vec::new).take(profile_count).collect(),
-            ids: Texts::of(profiles.list.iter().map(|p| &*p.id)),
-            profiles: profiles.list,
+            ids,
             timers: Timers::new(memberships),
             options: Options::default(),
             now: i64::MIN,
@@ -764,6 +698,9 @@ impl<'a> Engine<'a> {
         }
     }
 
+}
+
+impl<'a, S: Store> Engine<'a, S> {
     /// Starts the run at `start` (the first event's time when `options.start`
     /// is not given): segment journeys hold their first round then.
     pub fn begin(&mut self, start: i64, options: Options) {
@@ -817,6 +754,9 @@ impl<'a> Engine<'a> {
     /// `emit` (with the profile ids and the addresses their indices name), in
     /// the order they were sent and closed, then forgets them.
     pub fn drain<E>(&mut self, emit: impl FnOnce(&Texts, &Texts, &[Message], &[Message]) -> Result<(), E>) -> Result<(), E> {
+        if self.sent.is_empty() && self.closed.is_empty() {
+            return Ok(());
+        }
         let result = emit(&self.ids, &self.addresses, &self.sent, &self.closed);
         self.sent.clear();
         self.closed.clear();
@@ -829,46 +769,44 @@ impl<'a> Engine<'a> {
     }
 
     /// Ends the run at `until`: the timers due by then fire, every message
-    /// still open closes (in send order), and the counts are returned. Drain
-    /// the last messages first ([`Engine::drain`] still works after this).
-    pub fn finish(&mut self, until: i64) -> Outcome {
+    /// still open closes (in send order), handed to `emit` as [`Engine::drain`]
+    /// does, a few thousand at a time; then the counts are returned.
+    pub fn finish<E>(
+        &mut self,
+        until: i64,
+        mut emit: impl FnMut(&Texts, &Texts, &[Message], &[Message]) -> Result<(), E>,
+    ) -> Result<Outcome, E> {
         let until = until.max(self.out.start);
         self.advance_to(until);
         self.out.until = until;
         let mut open: Vec<u32> = (0..self.open.len() as u32).collect();
         open.sort_unstable_by_key(|&i| self.open[i as usize].seq);
-        for i in open {
-            let message = self.open[i as usize].clone();
-            self.close(message);
+        for chunk in open.chunks(4096) {
+            for &i in chunk {
+                let message = self.open[i as usize].clone();
+                self.close(message);
+            }
+            self.drain(&mut emit)?;
         }
-        self.open.clear();
-        self.latest.iter_mut().for_each(|l| *l = NONE);
-        let journey_count = self.journeys.len().max(1);
-        for (i, m) in self.memberships.iter().enumerate() {
+        self.drain(&mut emit)?;
+        self.open = Vec::new();
+        self.store.clear_latest();
+        let tallies = &mut self.out.journeys;
+        self.store.each_membership(&mut |j, m| {
             if m.active {
-                let tally = &mut self.out.journeys[i % journey_count];
+                let tally = &mut tallies[j as usize];
                 tally.active += 1;
                 tally.node_active[m.node as usize] += 1;
             }
-        }
-        std::mem::take(&mut self.out)
+        });
+        Ok(std::mem::take(&mut self.out))
     }
 
     /// The heap memory of the engine's state, in bytes (for benchmarks):
     /// profiles excepted, everything kept per profile and in flight.
     pub fn state_bytes(&self) -> usize {
-        let vec = |len: usize, item: usize| len * item;
-        vec(self.memberships.capacity(), size_of::<Membership>())
-            + vec(self.latest.capacity(), 4)
-            + vec(self.open.capacity(), size_of::<Message>())
-            + vec(self.address_of.capacity(), 4)
-            + vec(self.history.capacity(), size_of::<Vec<Past>>())
-            + self.history.iter().map(|h| h.capacity() * size_of::<Past>()).sum::<usize>()
-            + self.stages_reached.heap_bytes()
-            + self.nodes_reached.heap_bytes()
-            + self.nodes_left.heap_bytes()
-            + self.awaited.heap_bytes()
-            + self.recipients.heap_bytes()
+        self.store.heap_bytes()
+            + self.open.capacity() * size_of::<Message>()
             + self.timers.heap_bytes()
             + self.starts.capacity() * (size_of::<(u32, Box<[Option<Value>]>)>() + 1)
             + self.seen.capacity() * (size_of::<u128>() + 1)
@@ -914,32 +852,32 @@ impl<'a> Engine<'a> {
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 if self.remembered[*trigger as usize] {
-                    push_small(&mut self.history[p], Past { trigger: *trigger, ts: event.ts, data: data.clone() });
+                    push_small(self.store.history_mut(p as u32), Past { trigger: *trigger, ts: event.ts, data: data.clone() });
                 }
             }
             EventKind::ProfileUpdated { changes, opted_out } => {
                 if let Some(opted_out) = opted_out {
-                    self.profiles[p].opted_out = *opted_out;
+                    self.store.profile_mut(p as u32).opted_out = *opted_out;
                 }
                 for (slot, value) in changes {
-                    self.profiles[p].attributes[*slot] = value.clone();
-                    if let Some(cell) = self.address_cell(p as u32, *slot) {
-                        self.address_of[cell] = UNKNOWN;
+                    self.store.profile_mut(p as u32).attributes[*slot] = value.clone();
+                    if let Some(cell) = self.address_cell(*slot) {
+                        self.store.address_cells_mut(p as u32)[cell] = UNKNOWN;
                     }
                 }
             }
             EventKind::SegmentJoined(s) => {
-                let lists = &mut self.profiles[p].lists;
+                let lists = &mut self.store.profile_mut(p as u32).lists;
                 if !lists.contains(s) {
                     lists.push(*s);
                 }
             }
-            EventKind::SegmentLeft(s) => self.profiles[p].lists.retain(|x| x != s),
+            EventKind::SegmentLeft(s) => self.store.profile_mut(p as u32).lists.retain(|x| x != s),
             // An unsubscribe or a spam report opts the profile out of the
             // channel, whether or not the message is one of the run's.
             EventKind::Channel { event: ChannelEvent::Unsubscribed | ChannelEvent::SpamReported, content, .. } => {
                 let channel = self.catalog.channels[*content as usize];
-                self.profiles[p].opted_out.insert(channel);
+                self.store.profile_mut(p as u32).opted_out.insert(channel);
             }
             EventKind::Channel { .. } => {}
         }
@@ -1036,7 +974,7 @@ impl<'a> Engine<'a> {
                 }
             }
             for &(_, rank) in &noted {
-                self.awaited.first(p, j, rank);
+                self.store.mark(Mark::Awaited, p, j, rank);
             }
             if m.waiting == Waiting::AWAIT
                 && noted.iter().any(|&(n, _)| n == m.node)
@@ -1084,8 +1022,8 @@ impl<'a> Engine<'a> {
     fn evaluate(&self, p: u32, j: u16, condition: &Compiled, data: Option<&[Option<Value>]>, now: i64) -> bool {
         let member = |s: u16| self.member(p, s, now);
         let scope = Scope {
-            profile: &self.profiles[p as usize].attributes,
-            history: &self.history[p as usize],
+            profile: &self.store.profile(p).attributes,
+            history: self.store.history(p),
             event: data,
             start: self.start_data(p, j),
             now,
@@ -1096,14 +1034,14 @@ impl<'a> Engine<'a> {
 
     /// Whether profile `p` is a member of segment `s` now.
     fn member(&self, p: u32, s: u16, now: i64) -> bool {
-        let profile = &self.profiles[p as usize];
+        let profile = self.store.profile(p);
         match &self.segments[s as usize] {
             None => profile.lists.contains(&s),
             Some(rule) => {
                 let member = |s: u16| self.member(p, s, now);
                 let scope = Scope {
                     profile: &profile.attributes,
-                    history: &self.history[p as usize],
+                    history: self.store.history(p),
                     event: None,
                     start: None,
                     now,
@@ -1115,11 +1053,11 @@ impl<'a> Engine<'a> {
     }
 
     fn membership(&self, p: u32, j: u16) -> &Membership {
-        &self.memberships[p as usize * self.journeys.len() + j as usize]
+        self.store.membership(p, j)
     }
 
     fn membership_mut(&mut self, p: u32, j: u16) -> &mut Membership {
-        &mut self.memberships[p as usize * self.journeys.len() + j as usize]
+        self.store.membership_mut(p, j)
     }
 
     /// Whether `p` is in journey `j` now.
@@ -1129,7 +1067,7 @@ impl<'a> Engine<'a> {
 
     /// The latest messages of `p`, one per pair.
     fn latest(&self, p: u32) -> &[u32] {
-        &self.latest[p as usize * self.pairs.count..(p as usize + 1) * self.pairs.count]
+        self.store.latest(p)
     }
 
     /// Among `candidates`, the journeys a goal or order event of `p` is credited to
@@ -1179,7 +1117,7 @@ impl<'a> Engine<'a> {
             let name = &self.catalog.contents[content as usize];
             return Handled::Unmatched(format!(
                 "unmatched: `{name}` was never sent to profile `{}` in this run before this event",
-                self.profiles[p as usize].id
+                self.store.profile(p).id
             ));
         };
         let message = &mut self.open[index as usize];
@@ -1248,7 +1186,7 @@ impl<'a> Engine<'a> {
     /// A segment journey's round: every member not excluded enters.
     fn round(&mut self, j: u16, now: i64) {
         let Start::Segment { segment, .. } = self.journeys[j as usize].start else { return };
-        for p in 0..self.profiles.len() as u32 {
+        for p in 0..self.store.len() as u32 {
             if self.member(p, segment, now) {
                 self.try_enter(p, j, now, None);
             }
@@ -1293,7 +1231,8 @@ impl<'a> Engine<'a> {
         if first {
             tally.entered += 1;
         }
-        self.awaited.clear(p, j, self.journeys[j as usize].awaits.len());
+        let awaits = self.journeys[j as usize].awaits.len();
+        self.store.unmark(Mark::Awaited, p, j, awaits);
         if self.suppressed(p, j, now) {
             // A member of a `suppress` segment enters (only `exclude` keeps it
             // out) and leaves at once, before its first step.
@@ -1359,7 +1298,7 @@ impl<'a> Engine<'a> {
                 self.leave(p, j, Reason::Completed, now);
                 return;
             };
-            if self.nodes_reached.first(p, j, n as usize) {
+            if self.store.mark(Mark::Step, p, j, n as usize) {
                 self.out.journeys[j as usize].node_reached[n as usize] += 1;
             }
             let m = self.membership_mut(p, j);
@@ -1389,7 +1328,7 @@ impl<'a> Engine<'a> {
                 }
                 Node::AwaitTrigger { ms, rank, on_event, .. } => {
                     let (ms, rank, on_event) = (*ms, *rank, *on_event);
-                    if self.awaited.marked(p, j, rank) {
+                    if self.store.marked(Mark::Awaited, p, j, rank) {
                         node = on_event;
                     } else {
                         self.set_timer(p, j, now, ms, n, Waiting::AWAIT);
@@ -1404,12 +1343,12 @@ impl<'a> Engine<'a> {
                         .unwrap_or(*otherwise);
                 }
                 Node::Split { arms } => {
-                    let draw = split_draw(&journey.name, n, &self.profiles[p as usize].id);
+                    let draw = split_draw(&journey.name, n, &self.store.profile(p).id);
                     node = arms.iter().find(|(upto, _)| draw < *upto).or(arms.last()).and_then(|(_, next)| *next);
                 }
                 Node::Stage { stage, next } => {
                     let (stage, next) = (*stage, *next);
-                    if self.stages_reached.first(p, j, stage) {
+                    if self.store.mark(Mark::Stage, p, j, stage) {
                         self.out.journeys[j as usize].stage_reached[stage] += 1;
                     }
                     node = next;
@@ -1468,7 +1407,7 @@ impl<'a> Engine<'a> {
     #[allow(clippy::too_many_arguments)]
     fn send(&mut self, p: u32, j: u16, n: u32, content: u16, channel: Channel, to: Option<usize>, now: i64) {
         let not_sent = &mut self.out.journeys[j as usize].node_not_sent[n as usize];
-        if !self.journeys[j as usize].transactional && self.profiles[p as usize].opted_out.contains(channel) {
+        if !self.journeys[j as usize].transactional && self.store.profile(p).opted_out.contains(channel) {
             not_sent.opted_out += 1;
             return;
         }
@@ -1512,10 +1451,9 @@ impl<'a> Engine<'a> {
             self.close(message);
             return;
         }
-        let cell = p as usize * self.pairs.count + pair as usize;
-        match self.latest[cell] {
+        match self.store.latest(p)[pair as usize] {
             NONE => {
-                self.latest[cell] = self.open.len() as u32;
+                self.store.latest_mut(p)[pair as usize] = self.open.len() as u32;
                 self.open.push(message);
             }
             i => {
@@ -1539,7 +1477,7 @@ impl<'a> Engine<'a> {
             let channel = Channel::ALL.iter().position(|c| *c == message.channel).unwrap_or(0);
             let groups = [Some(n), journey.node_stage[n].map(|s| nodes + s), Some(nodes + stages + channel), Some(nodes + stages + 3)];
             for group in groups.into_iter().flatten() {
-                if self.recipients.first(p, j, group) {
+                if self.store.mark(Mark::Recipient, p, j, group) {
                     tally.recipients[group] += 1;
                 }
             }
@@ -1556,20 +1494,20 @@ impl<'a> Engine<'a> {
     /// addresses: copied there at its first send, reused until it changes.
     fn address(&mut self, p: u32, slot: usize) -> u32 {
         // Every address attribute a send uses is one of `address_slots`.
-        let Some(cell) = self.address_cell(p, slot) else { return NO_ADDRESS };
-        if self.address_of[cell] == UNKNOWN {
-            self.address_of[cell] = match &self.profiles[p as usize].attributes[slot] {
+        let Some(cell) = self.address_cell(slot) else { return NO_ADDRESS };
+        if self.store.address_cells(p)[cell] == UNKNOWN {
+            let address = match &self.store.profile(p).attributes[slot] {
                 Some(Value::Text(t)) => self.addresses.push(t),
                 _ => NO_ADDRESS,
             };
+            self.store.address_cells_mut(p)[cell] = address;
         }
-        self.address_of[cell]
+        self.store.address_cells(p)[cell]
     }
 
-    /// The cell of `address_of` for attribute `slot` of `p`, if sends use it as an address.
-    fn address_cell(&self, p: u32, slot: usize) -> Option<usize> {
-        let a = self.address_slots.iter().position(|s| *s == slot)?;
-        Some(p as usize * self.address_slots.len() + a)
+    /// The address cell of attribute `slot`, if sends use it as an address.
+    fn address_cell(&self, slot: usize) -> Option<usize> {
+        self.address_slots.iter().position(|s| *s == slot)
     }
 
     fn leave(&mut self, p: u32, j: u16, reason: Reason, now: i64) {
@@ -1587,66 +1525,12 @@ impl<'a> Engine<'a> {
             self.starts.remove(&key);
         }
         // A profile suppressed as it enters left before any step.
-        let at_step = reason != Reason::Completed && node != NONE && self.nodes_left.first(p, j, node as usize);
+        let at_step = reason != Reason::Completed && node != NONE && self.store.mark(Mark::LeftAt, p, j, node as usize);
         let tally = &mut self.out.journeys[j as usize];
         tally.exits[Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0)] += 1;
         if at_step {
             tally.node_left[node as usize] += 1;
         }
-    }
-}
-
-/// One bit per profile and per item (stage or step) of every journey: whether
-/// the profile has been counted for it, so that reports count profiles, not
-/// arrivals.
-struct FirstTimes {
-    /// Per journey, the bit of its first item.
-    base: Vec<usize>,
-    /// Words per profile.
-    words: usize,
-    bits: Vec<u64>,
-}
-
-impl FirstTimes {
-    /// Bits for `profiles` profiles, with the item counts of the journeys in order.
-    fn new(profiles: usize, items: impl Iterator<Item = usize>) -> FirstTimes {
-        let mut base = Vec::new();
-        let mut count = 0;
-        for n in items {
-            base.push(count);
-            count += n;
-        }
-        let words = count.div_ceil(64);
-        FirstTimes { base, words, bits: vec![0; profiles * words] }
-    }
-
-    /// Whether item `i` of journey `j` is marked for profile `p`.
-    fn marked(&self, p: u32, j: u16, i: usize) -> bool {
-        let bit = self.base[j as usize] + i;
-        self.bits[p as usize * self.words + bit / 64] & (1 << (bit % 64)) != 0
-    }
-
-    /// The heap memory held, in bytes.
-    fn heap_bytes(&self) -> usize {
-        self.bits.capacity() * 8
-    }
-
-    /// Unmarks the `count` items of journey `j` for profile `p`.
-    fn clear(&mut self, p: u32, j: u16, count: usize) {
-        let base = self.base[j as usize];
-        for bit in base..base + count {
-            self.bits[p as usize * self.words + bit / 64] &= !(1 << (bit % 64));
-        }
-    }
-
-    /// Marks item `i` of journey `j` for profile `p`; true the first time.
-    fn first(&mut self, p: u32, j: u16, i: usize) -> bool {
-        let bit = self.base[j as usize] + i;
-        let word = &mut self.bits[p as usize * self.words + bit / 64];
-        let mask = 1 << (bit % 64);
-        let first = *word & mask == 0;
-        *word |= mask;
-        first
     }
 }
 

@@ -13,6 +13,7 @@ pub mod replay;
 pub mod report;
 pub mod sort;
 pub mod source;
+pub mod store;
 mod timers;
 
 use journey_plan::Plan;

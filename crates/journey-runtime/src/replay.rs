@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use journey_plan::Plan;
 use journey_time::Timestamp;
 
-use crate::engine::{Engine, Handled, Message, Options};
+use crate::engine::{Engine, Handled, Message, Options, Texts};
 use crate::input::{Catalog, Event, Id, InputError, Problem, Profiles, Rejected, read_event, read_profile};
 use crate::report::{self, InputSummary, Messages, Report};
 use crate::source::{InputFile, LineProblem, LineReader, SourceError};
@@ -287,12 +287,13 @@ fn attempt(
         }
     }
     let until = options.until.unwrap_or(latest);
-    let outcome = engine.finish(until);
-    drain(&mut engine, &messages, rejects.output, &mut closed, &mut write_error);
+    let output = &mut *rejects.output;
+    let finished = engine.finish(until, |ids, addresses, sent, done| emit(&messages, output, &mut closed, ids, addresses, sent, done));
     progress(Progress { events: read, now: until });
     if let Some(error) = write_error {
         return Err(io_error(error));
     }
+    let outcome = finished.map_err(io_error)?;
     closed.write(&mut engine, &messages, rejects.output)?;
     let summary = InputSummary {
         profiles: profile_count,
@@ -308,24 +309,27 @@ fn attempt(
 
 /// Writes what the engine sent to `actions.jsonl`, and keeps what it closed
 /// for `messages.jsonl`; the first error is kept.
-fn drain(
-    engine: &mut Engine<'_>,
-    messages: &Messages,
-    output: &mut dyn Output,
-    closed: &mut Closed,
-    error: &mut Option<String>,
-) {
-    let result = engine.drain(|ids, addresses, sent, done| {
-        messages
-            .write_actions(ids, addresses, sent, output.actions())
-            .map_err(|e| format!("cannot write actions.jsonl: {e}"))?;
-        done.iter().try_for_each(|m| closed.push(m)).map_err(|e| e.to_string())
-    });
+fn drain(engine: &mut Engine<'_>, messages: &Messages, output: &mut dyn Output, closed: &mut Closed, error: &mut Option<String>) {
+    let result = engine.drain(|ids, addresses, sent, done| emit(messages, output, closed, ids, addresses, sent, done));
     if let Err(e) = result
         && error.is_none()
     {
         *error = Some(e);
     }
+}
+
+/// Hands the messages the engine sent and closed to the outputs.
+fn emit(
+    messages: &Messages,
+    output: &mut dyn Output,
+    closed: &mut Closed,
+    ids: &Texts,
+    addresses: &Texts,
+    sent: &[Message],
+    done: &[Message],
+) -> Result<(), String> {
+    messages.write_actions(ids, addresses, sent, output.actions()).map_err(|e| format!("cannot write actions.jsonl: {e}"))?;
+    done.iter().try_for_each(|m| closed.push(m)).map_err(|e| e.to_string())
 }
 
 /// The closed messages, put back in send order for `messages.jsonl` (the
@@ -343,7 +347,7 @@ const CLOSED_IN_MEMORY: usize = 1 << 16;
 
 impl Closed {
     fn new(input: &Input<'_>) -> Closed {
-        Closed { buffer: Vec::new(), sorter: None, temp_dir: input.temp_dir.clone(), budget: input.sort_memory.min(64 << 20) }
+        Closed { buffer: Vec::new(), sorter: None, temp_dir: input.temp_dir.clone(), budget: input.sort_memory.min(16 << 20) }
     }
 
     fn push(&mut self, message: &Message) -> Result<(), SortError> {

@@ -260,7 +260,7 @@ fn with_sorted_a_line_out_of_order_is_an_error_naming_file_and_line() {
     let error = run_sources(&plan, &[&file], true).expect_err("out of order");
     assert_eq!(
         error.to_string(),
-        "events.jsonl:2: ts: out of time order: `2026-11-02T01:00:00Z` is before `2026-11-02T02:00:00Z` of line 1, \
+        "events.jsonl:2: field `ts`: out of time order: `2026-11-02T01:00:00Z` is before `2026-11-02T02:00:00Z` of line 1, \
          and --sorted says the file is sorted; sort it, or leave out --sorted to have it sorted on disk"
     );
 }
