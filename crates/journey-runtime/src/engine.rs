@@ -1742,3 +1742,44 @@ impl Hasher for FxHasher {
         self.0.rotate_left(26)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_kept_per_membership_and_per_open_message_has_the_size_the_docs_give() {
+        // docs/replay-at-scale.md, "Memory".
+        assert_eq!(size_of::<Membership>(), 48);
+        assert_eq!(size_of::<Message>(), 56);
+        assert_eq!(size_of::<crate::timers::Timer>(), 24);
+    }
+
+    #[test]
+    fn a_message_written_as_bytes_reads_back_the_same() {
+        let message = Message {
+            journey: 3,
+            node: 70_000,
+            profile: 123_456,
+            content: 9,
+            channel: Channel::Push,
+            ts: -1_793_000_000_007,
+            entry: 2,
+            to: NO_ADDRESS,
+            bounced: true,
+            undelivered: false,
+            delivered_reported: true,
+            opened: false,
+            opens: 5,
+            clicked: true,
+            clicks: 4,
+            unsubscribed: true,
+            spam_reports: 1,
+            seq: u64::MAX - 1,
+        };
+        assert_eq!(Message::from_bytes(&message.to_bytes()), Some(message.clone()));
+        let plain = Message { bounced: false, clicked: false, unsubscribed: false, channel: Channel::Email, ..message };
+        assert_eq!(Message::from_bytes(&plain.to_bytes()), Some(plain));
+        assert_eq!(Message::from_bytes(&[0; 3]), None);
+    }
+}
