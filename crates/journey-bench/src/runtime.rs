@@ -65,7 +65,12 @@ fn copy(profiles: &Profiles) -> Profiles {
 /// The replay as `journey run` does it: the engine over the events, the lines
 /// of `actions.jsonl` and `messages.jsonl` written to nowhere as it goes.
 /// Returns the outcome, the sends, and the engine's state at the end (bytes).
-fn replay(plan: &Plan, catalog: &Catalog, profiles: Profiles, events: &[Event]) -> Result<(Outcome, u64, usize), String> {
+fn replay(
+    plan: &Plan,
+    catalog: &Catalog,
+    profiles: Profiles,
+    events: &[Event],
+) -> Result<(Outcome, u64, usize), String> {
     let mut engine = Engine::new(plan, catalog, profiles);
     let start = events.first().map_or(0, |e| e.ts);
     engine.begin(start, Options::default());
@@ -256,9 +261,7 @@ pub fn run(
         "run: {processed} events replayed ({duplicates} duplicates, {unmatched} unmatched), {entries} entries, \
          {} profiles entered, {sends} sends ({} not sent: opted out, {} without an address), {active} still in a \
          journey at the end",
-        entered,
-        not_sent.0,
-        not_sent.1
+        entered, not_sent.0, not_sent.1
     );
     println!("{:<24} {:>10} {:>10} {:>12} {:>12}", "stage", "best", "median", "Mevents/s", "(median)");
     for (name, times) in

@@ -149,7 +149,9 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         Err(error) => {
             let outcome = match &error {
                 RunError::Input(error) => {
-                    usage_error(format!("{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"));
+                    usage_error(format!(
+                        "{error}\nfix the line, or pass `--rejects FILE` to set bad lines aside and go on"
+                    ));
                     Outcome::Errors
                 }
                 other => {

@@ -12,7 +12,7 @@ use journey_time::millis;
 
 use crate::expr::{Compiled, Past, Scope, compile};
 use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profiles, Value};
-use crate::store::{Mark, MemoryStore, Membership, Store, StoreLayout, UNKNOWN};
+use crate::store::{Mark, Membership, MemoryStore, Store, StoreLayout, UNKNOWN};
 use crate::timers::Timers;
 
 /// Why a profile left a journey.
@@ -442,7 +442,6 @@ impl Waiting {
 /// No event, no message: the empty value of index fields.
 const NONE: u32 = u32::MAX;
 
-
 /// Texts by index, kept end to end in one string: the profile ids and the
 /// addresses of a run's messages (no heap object per text).
 #[derive(Debug, Default)]
@@ -669,7 +668,8 @@ impl<'a> Engine<'a, MemoryStore> {
         }
         let out = Outcome { journeys: tallies, ..Outcome::default() };
         let memberships = profile_count * journeys.len();
-        let layout = StoreLayout { journeys: journeys.len(), pairs: pairs.count, address_slots: address_slots.len(), marks };
+        let layout =
+            StoreLayout { journeys: journeys.len(), pairs: pairs.count, address_slots: address_slots.len(), marks };
         let ids = Texts::of(profiles.list.iter().map(|p| &*p.id));
         Engine {
             catalog,
@@ -697,7 +697,6 @@ impl<'a> Engine<'a, MemoryStore> {
             out,
         }
     }
-
 }
 
 impl<'a, S: Store> Engine<'a, S> {
@@ -753,7 +752,10 @@ impl<'a, S: Store> Engine<'a, S> {
     /// Hands the messages sent and the messages closed since the last drain to
     /// `emit` (with the profile ids and the addresses their indices name), in
     /// the order they were sent and closed, then forgets them.
-    pub fn drain<E>(&mut self, emit: impl FnOnce(&Texts, &Texts, &[Message], &[Message]) -> Result<(), E>) -> Result<(), E> {
+    pub fn drain<E>(
+        &mut self,
+        emit: impl FnOnce(&Texts, &Texts, &[Message], &[Message]) -> Result<(), E>,
+    ) -> Result<(), E> {
         if self.sent.is_empty() && self.closed.is_empty() {
             return Ok(());
         }
@@ -852,7 +854,10 @@ impl<'a, S: Store> Engine<'a, S> {
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 if self.remembered[*trigger as usize] {
-                    push_small(self.store.history_mut(p as u32), Past { trigger: *trigger, ts: event.ts, data: data.clone() });
+                    push_small(
+                        self.store.history_mut(p as u32),
+                        Past { trigger: *trigger, ts: event.ts, data: data.clone() },
+                    );
                 }
             }
             EventKind::ProfileUpdated { changes, opted_out } => {
@@ -1475,7 +1480,12 @@ impl<'a, S: Store> Engine<'a, S> {
             let journey = &self.journeys[j as usize];
             let (nodes, stages) = (journey.nodes.len(), tally.stages.len());
             let channel = Channel::ALL.iter().position(|c| *c == message.channel).unwrap_or(0);
-            let groups = [Some(n), journey.node_stage[n].map(|s| nodes + s), Some(nodes + stages + channel), Some(nodes + stages + 3)];
+            let groups = [
+                Some(n),
+                journey.node_stage[n].map(|s| nodes + s),
+                Some(nodes + stages + channel),
+                Some(nodes + stages + 3),
+            ];
             for group in groups.into_iter().flatten() {
                 if self.store.mark(Mark::Recipient, p, j, group) {
                     tally.recipients[group] += 1;
@@ -1673,10 +1683,8 @@ fn compile_journey(catalog: &Catalog, plan: &journey_plan::JourneyPlan) -> Journ
         _ => None,
     };
     let exits: Vec<(u16, Option<Compiled>)> = plan.exit_on.iter().map(|m| (trigger(&m.trigger), cond(m))).collect();
-    let reads_start = conditions
-        .chain(goal_condition)
-        .chain(exits.iter().filter_map(|(_, c)| c.as_ref()))
-        .any(Compiled::reads_start);
+    let reads_start =
+        conditions.chain(goal_condition).chain(exits.iter().filter_map(|(_, c)| c.as_ref())).any(Compiled::reads_start);
     Journey {
         name: plan.name.clone(),
         node_stage,

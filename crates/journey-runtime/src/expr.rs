@@ -47,12 +47,14 @@ impl Compiled {
             Compiled::Start(_) => true,
             Compiled::Not(e) | Compiled::Neg(e) => e.reads_start(),
             Compiled::Binary(_, a, b) => a.reads_start() || b.reads_start(),
-            Compiled::Count { condition, .. } | Compiled::Sum { condition, .. } | Compiled::DaysSince { condition, .. } => {
-                condition.as_ref().is_some_and(|c| c.reads_start())
-            }
-            Compiled::Const(_) | Compiled::Profile(_) | Compiled::Event(_) | Compiled::InSegment(_) | Compiled::Missing => {
-                false
-            }
+            Compiled::Count { condition, .. }
+            | Compiled::Sum { condition, .. }
+            | Compiled::DaysSince { condition, .. } => condition.as_ref().is_some_and(|c| c.reads_start()),
+            Compiled::Const(_)
+            | Compiled::Profile(_)
+            | Compiled::Event(_)
+            | Compiled::InSegment(_)
+            | Compiled::Missing => false,
         }
     }
 }

@@ -12,12 +12,12 @@ use std::path::PathBuf;
 use journey_plan::Plan;
 use journey_time::Timestamp;
 
+use crate::RunError;
 use crate::engine::{Engine, Handled, Message, Options, Texts};
 use crate::input::{Catalog, Event, Id, InputError, Problem, Profiles, Rejected, read_event, read_profile};
 use crate::report::{self, InputSummary, Messages, Report};
-use crate::source::{InputFile, LineProblem, LineReader, SourceError};
 use crate::sort::{SortError, Sorted, Sorter};
-use crate::RunError;
+use crate::source::{InputFile, LineProblem, LineReader, SourceError};
 
 /// A file of the input, however it is read.
 pub trait Source {
@@ -288,7 +288,8 @@ fn attempt(
     }
     let until = options.until.unwrap_or(latest);
     let output = &mut *rejects.output;
-    let finished = engine.finish(until, |ids, addresses, sent, done| emit(&messages, output, &mut closed, ids, addresses, sent, done));
+    let finished = engine
+        .finish(until, |ids, addresses, sent, done| emit(&messages, output, &mut closed, ids, addresses, sent, done));
     progress(Progress { events: read, now: until });
     if let Some(error) = write_error {
         return Err(io_error(error));
@@ -309,7 +310,13 @@ fn attempt(
 
 /// Writes what the engine sent to `actions.jsonl`, and keeps what it closed
 /// for `messages.jsonl`; the first error is kept.
-fn drain(engine: &mut Engine<'_>, messages: &Messages, output: &mut dyn Output, closed: &mut Closed, error: &mut Option<String>) {
+fn drain(
+    engine: &mut Engine<'_>,
+    messages: &Messages,
+    output: &mut dyn Output,
+    closed: &mut Closed,
+    error: &mut Option<String>,
+) {
     let result = engine.drain(|ids, addresses, sent, done| emit(messages, output, closed, ids, addresses, sent, done));
     if let Err(e) = result
         && error.is_none()
@@ -328,7 +335,9 @@ fn emit(
     sent: &[Message],
     done: &[Message],
 ) -> Result<(), String> {
-    messages.write_actions(ids, addresses, sent, output.actions()).map_err(|e| format!("cannot write actions.jsonl: {e}"))?;
+    messages
+        .write_actions(ids, addresses, sent, output.actions())
+        .map_err(|e| format!("cannot write actions.jsonl: {e}"))?;
     done.iter().try_for_each(|m| closed.push(m)).map_err(|e| e.to_string())
 }
 
@@ -347,7 +356,12 @@ const CLOSED_IN_MEMORY: usize = 1 << 16;
 
 impl Closed {
     fn new(input: &Input<'_>) -> Closed {
-        Closed { buffer: Vec::new(), sorter: None, temp_dir: input.temp_dir.clone(), budget: input.sort_memory.min(16 << 20) }
+        Closed {
+            buffer: Vec::new(),
+            sorter: None,
+            temp_dir: input.temp_dir.clone(),
+            budget: input.sort_memory.min(16 << 20),
+        }
     }
 
     fn push(&mut self, message: &Message) -> Result<(), SortError> {

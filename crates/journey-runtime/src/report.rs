@@ -317,7 +317,8 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
         .map(|(journey, tally)| {
             // The recipient groups of the tally: nodes, stages, channels, all.
             let (nodes, stage_count) = (journey.nodes.len(), tally.stages.len());
-            let channel_group = |c: Channel| nodes + stage_count + Channel::ALL.iter().position(|x| *x == c).unwrap_or(0);
+            let channel_group =
+                |c: Channel| nodes + stage_count + Channel::ALL.iter().position(|x| *x == c).unwrap_or(0);
             let recipients = |group: usize| tally.recipients.get(group).copied().unwrap_or(0);
             // Orders and revenue: the journey's in `all`; per channel, step and stage,
             // those whose last touch was a message of that channel, step or stage.
@@ -492,7 +493,13 @@ impl Messages {
 
     /// Writes the `actions.jsonl` line of each message of `list` (sent to the
     /// profiles `ids`, at the `addresses`) to `out`.
-    pub fn write_actions(&self, ids: &Texts, addresses: &Texts, list: &[Message], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    pub fn write_actions(
+        &self,
+        ids: &Texts,
+        addresses: &Texts,
+        list: &[Message],
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         self.actions.write(ids, addresses, list, out)
     }
 
@@ -552,7 +559,13 @@ impl Messages {
 
     /// Writes the `messages.jsonl` row of each message of `list` to `out`: the
     /// same bytes as serialising [`Messages::rows`].
-    pub fn write_rows(&self, ids: &Texts, addresses: &Texts, list: &[Message], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    pub fn write_rows(
+        &self,
+        ids: &Texts,
+        addresses: &Texts,
+        list: &[Message],
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         let mut id = String::new();
         write_lines(ids, addresses, list, out, |buf, line| {
             self.message_id(&mut id, line.message, line.profile);

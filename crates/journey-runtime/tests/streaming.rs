@@ -74,7 +74,9 @@ const PROFILES: usize = 6;
 
 fn profiles() -> String {
     (0..PROFILES)
-        .map(|p| format!(r#"{{"id":"p{p}","email":"p{p}@example.com","phone":"+3360000000{p}","push_token":"t{p}"}}"#) + "\n")
+        .map(|p| {
+            format!(r#"{{"id":"p{p}","email":"p{p}@example.com","phone":"+3360000000{p}","push_token":"t{p}"}}"#) + "\n"
+        })
         .collect()
 }
 
@@ -150,7 +152,12 @@ fn run_sources(plan: &Plan, events: &[&dyn Source], sorted: bool) -> Result<Writ
     let mut out = Memory::default();
     let report: Report = replay::replay(plan, &input, Options::default(), &mut out, &mut |_| {})?;
     let text = |b: Vec<u8>| String::from_utf8(b).expect("UTF-8");
-    Ok(Written { report: report.to_json(), actions: text(out.actions), messages: text(out.messages), rejected: out.rejected })
+    Ok(Written {
+        report: report.to_json(),
+        actions: text(out.actions),
+        messages: text(out.messages),
+        rejected: out.rejected,
+    })
 }
 
 fn text_of(lines: &[&str]) -> String {
