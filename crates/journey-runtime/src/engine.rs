@@ -504,6 +504,8 @@ pub struct Engine<'a, S: Store = MemoryStore> {
     commerce: Vec<bool>,
     revenue_slot: Vec<Option<usize>>,
     remembered: Vec<bool>,
+    /// Per trigger, how far back its history is read (`None`: all of it).
+    horizon: Vec<Option<i64>>,
     push_slot: Option<usize>,
     /// What the engine knows of each profile.
     store: S,
@@ -594,18 +596,27 @@ impl<'a> Engine<'a, MemoryStore> {
             .collect();
         let commerce = plan.triggers.values().map(|t| t.source == TriggerSource::Commerce).collect();
         let revenue_slot = catalog.trigger_layouts.iter().map(|l| l.slot(&["revenue".to_owned()])).collect::<Vec<_>>();
-        // Behavioural functions read the history of these triggers only.
+        // Behavioural functions read the history of these triggers only, and
+        // only as far back as their longest window (`days_since` without a
+        // condition reads the latest event; with one, any).
         let mut remembered = vec![false; catalog.triggers.len()];
+        let mut horizon: Vec<Option<i64>> = vec![Some(0); catalog.triggers.len()];
         let mut note = |e: &journey_plan::Expr| {
-            journey_plan::walk(e, &mut |e| match e {
-                journey_plan::Expr::Count { trigger, .. }
-                | journey_plan::Expr::Sum { trigger, .. }
-                | journey_plan::Expr::DaysSince { trigger, .. } => {
-                    if let Some(t) = catalog.trigger(trigger) {
-                        remembered[t as usize] = true;
-                    }
+            journey_plan::walk(e, &mut |e| {
+                let (trigger, reach) = match e {
+                    journey_plan::Expr::Count { trigger, within, .. }
+                    | journey_plan::Expr::Sum { trigger, within, .. } => (trigger, Some(millis(*within))),
+                    journey_plan::Expr::DaysSince { trigger, condition } => (trigger, condition.is_none().then_some(0)),
+                    _ => return,
+                };
+                if let Some(t) = catalog.trigger(trigger) {
+                    remembered[t as usize] = true;
+                    let h = &mut horizon[t as usize];
+                    *h = match (*h, reach) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
                 }
-                _ => {}
             })
         };
         for segment in plan.segments.values() {
@@ -689,6 +700,7 @@ impl<'a> Engine<'a, MemoryStore> {
             commerce,
             revenue_slot,
             remembered,
+            horizon,
             push_slot,
             ids,
             timers: Timers::new(memberships),
@@ -854,10 +866,15 @@ impl<'a, S: Store> Engine<'a, S> {
         match &event.kind {
             EventKind::Trigger { trigger, data } => {
                 if self.remembered[*trigger as usize] {
-                    push_small(
-                        self.store.history_mut(p as u32),
-                        Past { trigger: *trigger, ts: event.ts, data: data.clone() },
-                    );
+                    let horizon = self.horizon[*trigger as usize];
+                    let history = self.store.history_mut(p as u32);
+                    // Events out of every window are read by no function again
+                    // (the clock never goes back).
+                    if let Some(horizon) = horizon {
+                        let from = event.ts.saturating_sub(horizon);
+                        history.retain(|past| past.trigger != *trigger || past.ts >= from);
+                    }
+                    push_small(history, Past { trigger: *trigger, ts: event.ts, data: data.clone() });
                 }
             }
             EventKind::ProfileUpdated { changes, opted_out } => {

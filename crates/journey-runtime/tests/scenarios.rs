@@ -2563,3 +2563,36 @@ fn durations_too_long_for_the_clock_saturate_instead_of_wrapping() {
     let j = journey(&out, "J");
     assert_eq!((j.active, j.metrics.all.orders), (1, 1));
 }
+
+#[test]
+fn a_window_counts_the_events_in_it_however_many_came_before() {
+    // `count(Visit within 1d) >= 2` at the cart, 11-02 10:00 (window from 11-01 10:00).
+    // p1: visits 10-25 (long before), 11-01 08:00 (out), 11-02 09:00, 11-02 09:30: 2 => Mail.
+    // p2: visits 11-01 08:00, 11-01 09:00 (out), 11-02 09:00: 1 => Text.
+    // The history keeps only what a window can still read; the counts are the same.
+    let plan = plan(
+        "journey J {
+           start on Cart
+           if count(Visit within 1d) >= 2 {
+             send Mail to profile.email
+           } else {
+             send Text to profile.phone
+           }
+         }",
+    );
+    let events = lines(
+        r#"
+        {"ts":"2026-10-25T10:00:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-01T08:00:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-01T08:00:00Z","profile":"p2","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-01T09:00:00Z","profile":"p2","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T09:00:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T09:00:00Z","profile":"p2","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T09:30:00Z","profile":"p1","type":"Visit","data":{"page":"/"}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p1","type":"Cart","data":{"total":10}}
+        {"ts":"2026-11-02T10:00:00Z","profile":"p2","type":"Cart","data":{"total":10}}
+        "#,
+    );
+    let out = run(&plan, &profiles(&["p1", "p2"]), &events);
+    assert_eq!(sends(&out), ["11-02 10:00 p1 Mail", "11-02 10:00 p2 Text"]);
+}
