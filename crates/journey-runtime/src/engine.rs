@@ -12,7 +12,7 @@ use journey_plan::{
 use journey_time::millis;
 
 use crate::expr::{Compiled, Past, Scope, compile};
-use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profile, Profiles, Value};
+use crate::input::{Catalog, ChannelEvent, Event, EventId, EventKind, Profile, Profiles, Value};
 
 /// Why a profile left a journey.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1394,24 +1394,23 @@ fn repeated_ids(events: &[Event]) -> Vec<bool> {
         .iter()
         .enumerate()
         .filter_map(|(i, e)| {
-            let id = e.id.as_deref()?;
-            let mut hasher = FxHasher::default();
-            hasher.write(id.as_bytes());
-            Some(((hasher.finish() >> 32) << 32) | i as u64)
+            // The id is a hash already: its top 32 bits sort it.
+            let id = e.id?;
+            Some((((id.0 >> 96) as u64) << 32) | i as u64)
         })
         .collect();
     keys.sort_unstable();
     let mut repeated = vec![false; events.len()];
-    let id = |key: u64| events[key as u32 as usize].id.as_deref();
+    let id = |key: u64| events[key as u32 as usize].id;
     let mut group = 0;
     while group < keys.len() {
         let hash = keys[group] >> 32;
         let end = keys[group..].iter().position(|k| k >> 32 != hash).map_or(keys.len(), |n| group + n);
         // Ids of one hash, in list order: a later one equal to an earlier one is repeated.
         if end - group > 1 {
-            let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
+            let mut seen: HashSet<Option<EventId>, BuildHasherDefault<FxHasher>> = HashSet::default();
             for &key in &keys[group..end] {
-                if !seen.insert(id(key).unwrap_or_default()) {
+                if !seen.insert(id(key)) {
                     repeated[key as u32 as usize] = true;
                 }
             }
