@@ -432,6 +432,8 @@ pub struct Catalog {
     content_index: HashMap<String, u16>,
     segment_index: HashMap<String, u16>,
     journey_index: HashMap<String, u16>,
+    /// The same names, for the scanner of event lines.
+    names: scan::Names,
 }
 
 impl Catalog {
@@ -454,6 +456,7 @@ impl Catalog {
             .collect();
         let index = |names: &[String]| names.iter().enumerate().map(|(i, n)| (n.clone(), i as u16)).collect();
         Catalog {
+            names: scan::Names::of(&triggers, &contents, &journeys),
             profile: Layout::of(&plan.profile),
             trigger_index: index(&triggers),
             content_index: index(&contents),
@@ -911,6 +914,12 @@ pub fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<
         Some(event) => Ok(event),
         None => read_event_by_serde(catalog, profiles, line),
     }
+}
+
+/// The scanner of [`read_event`] alone: the event of a plain, valid line, or
+/// `None` for a line it declines (for benchmarks and tests).
+pub fn read_event_by_scanner(catalog: &Catalog, profiles: &Profiles, line: &str) -> Option<Event> {
+    scan::event(catalog, profiles, line)
 }
 
 /// Reads an event line through serde_json: the reference reading, with the

@@ -11,12 +11,15 @@
 //! the one serde_json's reading gives, value for value and bit for bit
 //! (docs/replay-at-scale.md, "Reading events fast").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use journey_plan::{Channel, ScalarType};
 use journey_time::Timestamp;
 
-use super::{Catalog, ChannelEvent, Event, EventId, EventKind, Field, OptedOut, Profiles, Value};
+use super::{
+    BUILT_IN_EVENTS, CHANNEL_EVENTS, Catalog, ChannelEvent, Event, EventId, EventKind, Field, OptedOut, Profiles, Value,
+};
 
 /// The attributes of a layout as the scanner walks them: each record's
 /// attributes, and the slots each covers, as bits (so a repeated attribute is seen).
@@ -32,7 +35,8 @@ pub(super) struct Shape {
 /// An attribute of a record of a [`Shape`].
 #[derive(Clone, Debug)]
 struct Entry {
-    name: Box<str>,
+    /// The name and its closing quote, as in the line.
+    quoted: Box<[u8]>,
     kind: EntryKind,
     /// The slots at or under the attribute: the first, and one past the last.
     slots: (usize, usize),
@@ -67,7 +71,8 @@ impl Shape {
                     end = end.max(slots.1);
                 }
                 let claim = (slots.0..slots.1).filter(|s| *s < 128).fold(0u128, |bits, s| bits | 1 << s);
-                entries.push(Entry { name: name.as_str().into(), kind, slots, claim });
+                let quoted = format!("{name}\"").into_bytes().into_boxed_slice();
+                entries.push(Entry { quoted, kind, slots, claim });
             }
             records[index] = entries;
             if first == usize::MAX { (index, 0, 0) } else { (index, first, end) }
@@ -78,9 +83,78 @@ impl Shape {
     }
 }
 
+/// The names that event lines give (event types, messages, journeys), for the
+/// scanner: looked up with a hash of a word at a time, not SipHash.
+#[derive(Default)]
+pub(super) struct Names {
+    types: NameMap<Kind>,
+    contents: NameMap<u16>,
+    journeys: NameMap<u16>,
+}
+
+type NameMap<V> = HashMap<Box<str>, V, BuildHasherDefault<WordHasher>>;
+
+impl Names {
+    /// The names of a catalog's triggers, contents and journeys (by index), and
+    /// the built-in event types; a trigger comes first, as in [`Catalog::trigger`].
+    pub(super) fn of(triggers: &[String], contents: &[String], journeys: &[String]) -> Names {
+        let index = |names: &[String]| names.iter().enumerate().map(|(i, n)| (n.as_str().into(), i as u16)).collect();
+        let mut types: NameMap<Kind> =
+            triggers.iter().enumerate().map(|(i, n)| (n.as_str().into(), Kind::Trigger(i as u16))).collect();
+        for (name, channel, event) in CHANNEL_EVENTS {
+            types.entry(name.into()).or_insert(Kind::Channel(channel, event));
+        }
+        for name in BUILT_IN_EVENTS {
+            let kind = match name {
+                "profile.updated" => Kind::ProfileUpdated,
+                "segment.joined" => Kind::Segment(true),
+                _ => Kind::Segment(false),
+            };
+            types.entry(name.into()).or_insert(kind);
+        }
+        Names { types, contents: index(contents), journeys: index(journeys) }
+    }
+}
+
+/// A hasher of short names and ids, a word of 8 bytes at a time: each word
+/// is mixed in with a folded multiply (the high and low halves of a 128-bit
+/// product, xored), which spreads every bit of the word over the whole hash.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        let product = u128::from(self.0 ^ word) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        let mut word = [0; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word) ^ (bytes.len() as u64) << 59);
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The event of a plain, valid line, or `None` for any other line (read it through serde_json).
 pub(super) fn event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Option<Event> {
-    let mut c = Cursor { bytes: line.as_bytes(), pos: 0 };
+    let mut c = Cursor { text: line, bytes: line.as_bytes(), pos: 0 };
     let mut seen = 0u8;
     let mut id = None;
     let mut ts = None;
@@ -92,30 +166,29 @@ pub(super) fn event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Optio
     c.expect(b'{')?;
     loop {
         c.space();
-        let key = c.string()?;
-        let bit = match key {
-            "id" => 1,
-            "ts" => 2,
-            "profile" => 4,
-            "type" => 8,
-            "data" => 16,
-            "content" => 32,
-            "journey" => 64,
-            "segment" => 128,
+        // A field's name, compared with its closing quote (an escape is no name).
+        c.expect(b'"')?;
+        let bit = match c.peek()? {
+            b'i' if c.word(b"id\"") => 1,
+            b't' if c.word(b"ts\"") => 2,
+            b'p' if c.word(b"profile\"") => 4,
+            b't' if c.word(b"type\"") => 8,
+            b'd' if c.word(b"data\"") => 16,
+            b'c' if c.word(b"content\"") => 32,
+            b'j' if c.word(b"journey\"") => 64,
+            b's' if c.word(b"segment\"") => 128,
             _ => return None,
         };
         if seen & bit != 0 {
             return None;
         }
         seen |= bit;
-        c.space();
-        c.expect(b':')?;
-        c.space();
+        c.colon()?;
         match bit {
             1 => id = c.event_id()?,
             2 => ts = Some(timestamp(c.string()?)?),
             4 => profile = Some(c.profile(profiles)?),
-            8 => kind = Some(Kind::of(catalog, c.string()?)?),
+            8 => kind = Some(*catalog.names.types.get(c.string()?)?),
             16 => {
                 data = match (c.peek()?, &kind) {
                     (b'n', _) => {
@@ -151,7 +224,7 @@ pub(super) fn event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Optio
         Data::Absent => None,
         Data::Read(read) => Some(read),
         Data::Later(start, end) => {
-            let mut later = Cursor { bytes: c.bytes, pos: start };
+            let mut later = Cursor { text: c.text, bytes: c.bytes, pos: start };
             let read = read_data(&mut later, catalog, &kind)?;
             if later.pos != end {
                 return None;
@@ -181,13 +254,13 @@ pub(super) fn event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Optio
             if segment.is_some() || !matches!(data, None | Some(Read::Empty)) {
                 return None;
             }
-            let content = catalog.content(content?)?;
+            let content = *catalog.names.contents.get(content?)?;
             if catalog.channels[content as usize] != channel {
                 return None;
             }
             let journey = match journey {
                 None => None,
-                Some(name) => Some(catalog.journey(name)?),
+                Some(name) => Some(*catalog.names.journeys.get(name)?),
             };
             EventKind::Channel { event, content, journey }
         }
@@ -212,30 +285,13 @@ pub(super) fn event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Optio
 }
 
 /// The type of an event, looked up in the plan.
+#[derive(Clone, Copy)]
 enum Kind {
     Trigger(u16),
     Channel(Channel, ChannelEvent),
     ProfileUpdated,
     /// `segment.joined` (true) or `segment.left`.
     Segment(bool),
-}
-
-impl Kind {
-    /// In the order of the reading through serde_json: triggers first.
-    fn of(catalog: &Catalog, name: &str) -> Option<Kind> {
-        if let Some(trigger) = catalog.trigger(name) {
-            return Some(Kind::Trigger(trigger));
-        }
-        if let Some((channel, event)) = ChannelEvent::parse(name) {
-            return Some(Kind::Channel(channel, event));
-        }
-        match name {
-            "profile.updated" => Some(Kind::ProfileUpdated),
-            "segment.joined" => Some(Kind::Segment(true)),
-            "segment.left" => Some(Kind::Segment(false)),
-            _ => None,
-        }
-    }
 }
 
 /// Where `data` is.
@@ -336,19 +392,21 @@ fn record(
         return Some(());
     }
     loop {
-        let key = c.string()?;
-        c.space();
-        c.expect(b':')?;
-        c.space();
+        c.expect(b'"')?;
         match consent.as_deref_mut() {
-            Some(slot) if key == "opted_out" => {
+            Some(slot) if c.word(b"opted_out\"") => {
+                c.colon()?;
                 if slot.is_some() {
                     return None;
                 }
                 *slot = Some(c.opted_out()?);
             }
             _ => {
-                let entry = shape.records[index].iter().find(|e| &*e.name == key)?;
+                // The attribute's name, compared with its closing quote (an escape is no name).
+                let rest = c.bytes.get(c.pos..)?;
+                let entry = shape.records[index].iter().find(|e| rest.starts_with(&e.quoted))?;
+                c.pos += entry.quoted.len();
+                c.colon()?;
                 if *claimed & entry.claim != 0 {
                     return None;
                 }
@@ -412,6 +470,7 @@ impl Number<'_> {
 
 /// A position in a line.
 struct Cursor<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -434,6 +493,23 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Moves past `word` when the text at the cursor starts with it.
+    fn word(&mut self, word: &[u8]) -> bool {
+        let found = self.bytes.get(self.pos..).is_some_and(|rest| rest.starts_with(word));
+        if found {
+            self.pos += word.len();
+        }
+        found
+    }
+
+    /// The `:` after a name, with the whitespace around it.
+    fn colon(&mut self) -> Option<()> {
+        self.space();
+        self.expect(b':')?;
+        self.space();
+        Some(())
+    }
+
     fn expect(&mut self, byte: u8) -> Option<()> {
         (self.next()? == byte).then_some(())
     }
@@ -448,13 +524,13 @@ impl<'a> Cursor<'a> {
         self.expect(b'"')?;
         let start = self.pos;
         let rest = self.bytes.get(start..)?;
-        let len = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_end(rest)?;
         if rest[len] != b'"' {
             return None;
         }
         self.pos = start + len + 1;
-        // The line is a `&str` and the string ends before a `"`: a whole UTF-8 sequence.
-        std::str::from_utf8(&rest[..len]).ok()
+        // Between two `"`, so on character boundaries: no need to check the UTF-8 again.
+        self.text.get(start..start + len)
     }
 
     /// A string, or `null` for none.
@@ -496,7 +572,7 @@ impl<'a> Cursor<'a> {
         if count == 0 || scale == Some(0) {
             return None;
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
+        let text = self.text.get(start..self.pos)?;
         Some(Number { negative, digits, scale, text })
     }
 
@@ -590,6 +666,30 @@ impl<'a> Cursor<'a> {
             self.pos += 1;
         }
     }
+}
+
+/// Where a string's text ends: the first `"`, `\\` or control character of
+/// `rest`. Eight bytes at a time: in a word, the lowest byte flagged by these
+/// tests is exact (a borrow only flags bytes above a true one).
+fn string_end(rest: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = rest.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if found & HIGH != 0 {
+            return Some(at + ((found & HIGH).trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    rest[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|n| at + n)
 }
 
 /// Milliseconds since the epoch of an RFC 3339 timestamp, as [`Timestamp::parse`]
@@ -900,6 +1000,30 @@ journey Welcome {
         let line = format!(r#"{start}"Cart","data":{{"cart":{{"items":1}},"cart":{{"url":"u"}}}}}}"#);
         let e = read_event(catalog, profiles, &line).expect("serde_json keeps the last");
         assert_eq!(trigger_data(&e), [None, None, text("u")]);
+    }
+
+    #[test]
+    fn a_string_ends_at_its_first_quote_backslash_or_control_character() {
+        for (text, end) in [
+            ("abc\"", Some(3)),
+            ("0123456789abcdef\"", Some(16)),
+            ("01234567\\\"", Some(8)),
+            ("Chloé, à Paris\"xx", Some(16)),
+            ("0123456\u{1}\"", Some(7)),
+            ("\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{7f}\u{1f}", Some(8)),
+            ("no end at all", None),
+            ("", None),
+        ] {
+            assert_eq!(string_end(text.as_bytes()), end, "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn string_end_is_the_first_special_byte(bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x21, any::<u8>(), 0x20u8..0x7f], 0..40)) {
+            let expected = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(string_end(&bytes), expected);
+        }
     }
 
     #[test]
