@@ -4,6 +4,7 @@
 
 mod alloc;
 mod front_end;
+mod parse_events;
 mod project;
 mod render;
 mod rng;
@@ -81,6 +82,24 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Measure the reading of an events file line by line: a serde_json typed parse, the serde_json
+    /// reading of `journey run`, and its scanner.
+    ParseEvents {
+        /// The project folder (with `profiles.jsonl` and `events.jsonl` unless given), as written by `gen-run`.
+        dir: PathBuf,
+        /// Profiles (default: DIR/profiles.jsonl).
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// Events (default: DIR/events.jsonl).
+        #[arg(long)]
+        events: Option<PathBuf>,
+        /// Runs per reader; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Time one reader alone (`typed`, `typed-profile`, `serde` or `scanner`), for a profiler.
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Measure parsing, in-memory replay and whole-run throughput, and the memory of a replay.
     Runtime {
         /// The project folder (with `profiles.jsonl` and `events.jsonl` unless given).
@@ -124,6 +143,11 @@ fn main() -> ExitCode {
                 )
             })
             .map_err(|e| format!("cannot write {}: {e}", out.display())),
+        Command::ParseEvents { dir, profiles, events, runs, only } => {
+            let profiles = profiles.unwrap_or_else(|| dir.join("profiles.jsonl"));
+            let events = events.unwrap_or_else(|| dir.join("events.jsonl"));
+            parse_events::run(&dir, &profiles, &events, runs, only.as_deref())
+        }
         Command::Runtime { dir, profiles, events, runs, only } => {
             let profiles = profiles.unwrap_or_else(|| dir.join("profiles.jsonl"));
             let events = events.unwrap_or_else(|| dir.join("events.jsonl"));

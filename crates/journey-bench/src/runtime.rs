@@ -93,7 +93,7 @@ fn replay(
 }
 
 /// Builds the plan of the project in `dir` as `journey run DIR` does (publish-time check, then lowering).
-fn plan_of(dir: &Path) -> Result<Plan, String> {
+pub fn plan_of(dir: &Path) -> Result<Plan, String> {
     let paths = discover(dir).map_err(|e| e.to_string())?;
     let project = Project::read(&paths).map_err(|e| e.to_string())?;
     let analysis = check(&project, Mode::Publish);

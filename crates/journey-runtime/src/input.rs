@@ -16,6 +16,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::DataFile;
 
+#[path = "scan.rs"]
+mod scan;
+
 /// The default longest line of a data file, in bytes (1 MiB): a longer line is bad input.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
@@ -39,6 +42,8 @@ pub struct Layout {
     pub slots: Vec<(String, ScalarType)>,
     index: HashMap<String, usize>,
     tree: BTreeMap<String, Field>,
+    /// The tree as the fast reader of event lines walks it.
+    shape: scan::Shape,
 }
 
 /// An attribute of a record type, with its slot when it is a scalar.
@@ -73,7 +78,8 @@ impl Layout {
         let mut slots = Vec::new();
         let tree = walk(tree, "", &mut slots);
         let index = slots.iter().enumerate().map(|(i, (p, _))| (p.clone(), i)).collect();
-        Layout { slots, index, tree }
+        let shape = scan::Shape::of(&tree, slots.len());
+        Layout { slots, index, tree, shape }
     }
 
     /// The slot of a path.
@@ -377,9 +383,28 @@ pub struct Event {
     /// What happened.
     pub kind: EventKind,
     /// Its `id`, when it has one.
-    pub id: Option<Box<str>>,
+    pub id: Option<EventId>,
     /// Its line in the events file.
     pub line: u32,
+}
+
+/// An event's `id`, kept as a 128-bit fingerprint of its text (xxh3-128): no
+/// event allocates for its id, and finding repeated ids keeps 16 bytes per id.
+/// A numeric id is the fingerprint of its decimal text, as `"7"` for `7`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(pub u128);
+
+impl EventId {
+    /// The id whose text is `text`.
+    pub fn of(text: &str) -> EventId {
+        EventId(xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+    }
+}
+
+impl From<&str> for EventId {
+    fn from(text: &str) -> EventId {
+        EventId::of(text)
+    }
 }
 
 /// The names of a plan, indexed for reading data.
@@ -407,6 +432,8 @@ pub struct Catalog {
     content_index: HashMap<String, u16>,
     segment_index: HashMap<String, u16>,
     journey_index: HashMap<String, u16>,
+    /// The same names, for the scanner of event lines.
+    names: scan::Names,
 }
 
 impl Catalog {
@@ -429,6 +456,7 @@ impl Catalog {
             .collect();
         let index = |names: &[String]| names.iter().enumerate().map(|(i, n)| (n.clone(), i as u16)).collect();
         Catalog {
+            names: scan::Names::of(&triggers, &contents, &journeys),
             profile: Layout::of(&plan.profile),
             trigger_index: index(&triggers),
             content_index: index(&contents),
@@ -879,13 +907,31 @@ impl Fields for Envelope<'_> {
     }
 }
 
-/// Reads one event line against the profiles' ids (its `line` is left 0).
-pub(crate) fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
-    // The fast way: an object (a struct would also take an array) that fits the envelope.
+/// Reads an event line: the plain, valid line by the scanner of `scan.rs` (one
+/// borrowed walk, `data` straight into the slots), any other one as
+/// [`read_event_by_serde`] does, which gives the same event, or the problem.
+pub fn read_event(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
+    match scan::event(catalog, profiles, line) {
+        Some(event) => Ok(event),
+        None => read_event_by_serde(catalog, profiles, line),
+    }
+}
+
+/// The scanner of [`read_event`] alone: the event of a plain, valid line, or
+/// `None` for a line it declines (for benchmarks and tests).
+pub fn read_event_by_scanner(catalog: &Catalog, profiles: &Profiles, line: &str) -> Option<Event> {
+    scan::event(catalog, profiles, line)
+}
+
+/// Reads an event line through serde_json: the reference reading, with the
+/// precise problems, for the lines that the scanner of [`read_event`] declines
+/// (also for its tests and benchmarks).
+pub fn read_event_by_serde(catalog: &Catalog, profiles: &Profiles, line: &str) -> Result<Event, Problem> {
+    // The quick way: an object (a struct would also take an array) that fits the envelope.
     if line.trim_start().starts_with('{')
         && let Ok(envelope) = serde_json::from_str::<Envelope>(line)
     {
-        let id = envelope.id.as_deref().map(Box::from);
+        let id = envelope.id.as_deref().map(EventId::of);
         return typed_event(catalog, profiles, &envelope, id);
     }
     // Any other line (not JSON, an unknown or repeated field, a field of another
@@ -907,23 +953,18 @@ fn read_event_value(catalog: &Catalog, profiles: &Profiles, line: &str) -> Resul
     if let Some(profile @ (Json::Number(_) | Json::Bool(_) | Json::Array(_) | Json::Object(_))) = o.get_mut("profile") {
         *profile = Json::String(integer_id(profile, "profile")?);
     }
-    // Taken out of the object: the string is kept, not copied.
+    // Taken out of the object, as its fingerprint.
     let id = match o.remove("id") {
         None | Some(Json::Null) => None,
-        Some(Json::String(s)) => Some(s.into_boxed_str()),
-        Some(Json::Number(n)) => Some(n.to_string().into()),
+        Some(Json::String(s)) => Some(EventId::of(&s)),
+        Some(Json::Number(n)) => Some(EventId::of(&n.to_string())),
         Some(other) => return Err(Problem::new("id", format!("expected a string, found {}", kind(&other)))),
     };
     typed_event(catalog, profiles, &o, id)
 }
 
 /// The event of a line from its fields, checked in a fixed order (the first problem is the one reported).
-fn typed_event(
-    catalog: &Catalog,
-    profiles: &Profiles,
-    o: &impl Fields,
-    id: Option<Box<str>>,
-) -> Result<Event, Problem> {
+fn typed_event(catalog: &Catalog, profiles: &Profiles, o: &impl Fields, id: Option<EventId>) -> Result<Event, Problem> {
     let ts = o.text("ts", true)?.unwrap_or_default();
     let ts = Timestamp::parse(ts).map_err(|e| Problem::new("ts", format!("`{ts}`: {e}")))?.0;
     let profile_id = o.text("profile", true)?.unwrap_or_default();
