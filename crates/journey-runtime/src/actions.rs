@@ -102,6 +102,62 @@ impl ActionParts {
     }
 }
 
+impl ActionParts {
+    /// Writes the `messages.jsonl` row of each message of `list` to `out`:
+    /// the bytes serde_json writes for a `RecipientRow` (the same fields, in
+    /// order), from the parts the action lines share with it.
+    pub(crate) fn write_rows(
+        &self,
+        ids: &Texts,
+        addresses: &Texts,
+        list: &[Message],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write_lines(ids, addresses, list, out, |buf, line| {
+            let Line { message: m, profile, address, sent } = line;
+            let journey = &self.journeys[m.journey as usize];
+            buf.push(b'{');
+            // The head starts with the comma that follows `ts` in an action line.
+            buf.extend_from_slice(&journey.head.as_bytes()[1..]);
+            json_string(buf, profile);
+            buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
+            match address {
+                Some(address) => json_string(buf, address),
+                None => buf.extend_from_slice(b"null"),
+            }
+            buf.extend_from_slice(b",\"sent\":\"");
+            buf.extend_from_slice(sent.as_bytes());
+            buf.extend_from_slice(b"\",\"message_id\":\"");
+            buf.extend_from_slice(journey.message_id_prefix.as_bytes());
+            json_inner(buf, profile);
+            buf.push(b'/');
+            push_number(buf, m.entry);
+            buf.push(b'/');
+            push_number(buf, m.node);
+            let flag = |buf: &mut Vec<u8>, name: &[u8], value: bool| {
+                buf.extend_from_slice(name);
+                buf.extend_from_slice(if value { b"true" } else { b"false" });
+            };
+            let count = |buf: &mut Vec<u8>, name: &[u8], value: u32| {
+                buf.extend_from_slice(name);
+                push_number(buf, value);
+            };
+            buf.push(b'"');
+            flag(buf, b",\"delivered\":", m.delivered());
+            flag(buf, b",\"bounced\":", m.bounced);
+            flag(buf, b",\"undelivered\":", m.undelivered);
+            flag(buf, b",\"opened\":", m.opened);
+            count(buf, b",\"opens\":", m.opens);
+            flag(buf, b",\"clicked\":", m.clicked);
+            count(buf, b",\"clicks\":", m.clicks);
+            flag(buf, b",\"unsubscribed\":", m.unsubscribed);
+            count(buf, b",\"abuse_reports\":", m.spam_reports);
+            buf.extend_from_slice(b"}\n");
+            Ok(())
+        })
+    }
+}
+
 /// A message with the texts its line needs.
 pub(crate) struct Line<'a> {
     pub message: &'a Message,

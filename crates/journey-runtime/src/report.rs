@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
-use crate::actions::{ActionParts, write_lines};
+use crate::actions::ActionParts;
 use crate::engine::{Message, NO_ADDRESS, NotSent, Outcome, SendCounts, Texts};
 use crate::input::Catalog;
 
@@ -566,14 +566,7 @@ impl Messages {
         list: &[Message],
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        let mut id = String::new();
-        write_lines(ids, addresses, list, out, |buf, line| {
-            self.message_id(&mut id, line.message, line.profile);
-            let row = self.row(line.message, line.profile, line.address, line.sent, &id);
-            serde_json::to_writer(&mut *buf, &row).map_err(std::io::Error::other)?;
-            buf.push(b'\n');
-            Ok(())
-        })
+        self.actions.write_rows(ids, addresses, list, out)
     }
 }
 

@@ -2596,3 +2596,31 @@ fn a_window_counts_the_events_in_it_however_many_came_before() {
     let out = run(&plan, &profiles(&["p1", "p2"]), &events);
     assert_eq!(sends(&out), ["11-02 10:00 p1 Mail", "11-02 10:00 p2 Text"]);
 }
+
+#[test]
+fn messages_rows_are_the_bytes_serde_writes_whatever_the_texts() {
+    // Ids and addresses with quotes, backslashes, a control character and
+    // non-ASCII text: each row of messages.jsonl is the serde_json text of its
+    // RecipientRow, byte for byte.
+    let plan = plan(BAD_INPUT_JOURNEY);
+    let id = r#"a\"b\\c\u0001é/1"#;
+    let profiles = format!(
+        r#"{{"id":"{id}","email":"x\"y\\z@example.com"}}
+{{"id":"p2","email":null}}
+"#
+    );
+    let events = format!(
+        r#"{{"ts":"2026-11-02T10:00:00.250Z","profile":"{id}","type":"Cart","data":{{"total":10}}}}
+{{"ts":"2026-11-02T10:00:01Z","profile":"p2","type":"Cart","data":{{"total":10}}}}
+{{"ts":"2026-11-02T11:00:00Z","profile":"{id}","type":"email.clicked","content":"Mail"}}
+"#
+    );
+    let out = run(&plan, &profiles, &events);
+    assert_eq!(out.messages.lines().count(), 1);
+    let serialised: String = out.recipients().iter().map(|r| serde_json::to_string(r).expect("JSON") + "\n").collect();
+    assert_eq!(out.messages, serialised);
+    let row = &out.recipients()[0];
+    assert_eq!(row.profile, "a\"b\\c\u{1}é/1");
+    assert_eq!((row.opened, row.opens, row.clicked, row.clicks), (true, 1, true, 1));
+    assert_eq!(row.sent, "2026-11-02T10:00:00.250Z");
+}
