@@ -404,7 +404,10 @@ fn record(
             _ => {
                 // The attribute's name, compared with its closing quote (an escape is no name).
                 let rest = c.bytes.get(c.pos..)?;
-                let entry = shape.records[index].iter().find(|e| rest.starts_with(&e.quoted))?;
+                let first = *rest.first()?;
+                let entry = shape.records[index]
+                    .iter()
+                    .find(|e| e.quoted.first() == Some(&first) && rest.starts_with(&e.quoted))?;
                 c.pos += entry.quoted.len();
                 c.colon()?;
                 if *claimed & entry.claim != 0 {
@@ -706,12 +709,23 @@ fn quick_timestamp(b: &[u8]) -> Option<i64> {
         let (hi, lo) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
         (hi < 10 && lo < 10).then(|| u32::from(hi) * 10 + u32::from(lo))
     }
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    // `YYYY-MM-DDTHH:MM:SS`, at fixed places of a fixed array: no bounds to check.
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let head: &[u8; 20] = b.first_chunk()?;
+    let digit = |at: usize| u32::from(head[at].wrapping_sub(b'0'));
+    if DIGITS.iter().any(|&at| digit(at) > 9)
+        || head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
+    {
         return None;
     }
-    let year = two(b, 0)? * 100 + two(b, 2)?;
-    let (month, day) = (two(b, 5)?, two(b, 8)?);
-    let (hour, minute, second) = (two(b, 11)?, two(b, 14)?, two(b, 17)?);
+    let two_at = |at: usize| digit(at) * 10 + digit(at + 1);
+    let year = two_at(0) * 100 + two_at(2);
+    let (month, day) = (two_at(5), two_at(8));
+    let (hour, minute, second) = (two_at(11), two_at(14), two_at(17));
     let (millis, zone) = if b[19] == b'.' {
         if b.len() < 24 {
             return None;
