@@ -88,7 +88,9 @@ pub struct MemoryStore {
     memberships: Vec<Membership>,
     latest: Vec<u32>,
     address_of: Vec<u32>,
-    marks: [FirstTimes; 5],
+    /// Every mark of every profile, a profile's marks side by side (one
+    /// cache line for most plans): by (mark, journey) in [`MemoryStore::marks`] order.
+    marks: FirstTimes,
 }
 
 /// An address not looked up yet.
@@ -98,7 +100,7 @@ impl MemoryStore {
     /// A store of `profiles`, as they were read, laid out for a plan.
     pub fn new(profiles: Vec<Profile>, layout: StoreLayout) -> MemoryStore {
         let n = profiles.len();
-        let marks = layout.marks.clone().map(|items| FirstTimes::new(n, items.into_iter()));
+        let marks = FirstTimes::new(n, layout.marks.iter().flatten().copied());
         MemoryStore {
             history: std::iter::repeat_with(Vec::new).take(n).collect(),
             memberships: vec![Membership::NEVER; n * layout.journeys],
@@ -110,8 +112,9 @@ impl MemoryStore {
         }
     }
 
-    fn bits(&self, mark: Mark) -> &FirstTimes {
-        &self.marks[mark as usize]
+    /// The journey index of `(mark, j)` among the flattened marks.
+    fn group(&self, mark: Mark, j: u16) -> usize {
+        mark as usize * self.layout.journeys + j as usize
     }
 }
 
@@ -178,15 +181,17 @@ impl Store for MemoryStore {
     }
 
     fn marked(&self, mark: Mark, p: u32, j: u16, i: usize) -> bool {
-        self.bits(mark).marked(p, j, i)
+        self.marks.marked(p, self.group(mark, j), i)
     }
 
     fn mark(&mut self, mark: Mark, p: u32, j: u16, i: usize) -> bool {
-        self.marks[mark as usize].first(p, j, i)
+        let g = self.group(mark, j);
+        self.marks.first(p, g, i)
     }
 
     fn unmark(&mut self, mark: Mark, p: u32, j: u16, count: usize) {
-        self.marks[mark as usize].clear(p, j, count)
+        let g = self.group(mark, j);
+        self.marks.clear(p, g, count)
     }
 
     fn heap_bytes(&self) -> usize {
@@ -195,7 +200,7 @@ impl Store for MemoryStore {
             + self.address_of.capacity() * 4
             + self.history.capacity() * size_of::<Vec<Past>>()
             + self.history.iter().map(|h| h.capacity() * size_of::<Past>()).sum::<usize>()
-            + self.marks.iter().map(FirstTimes::heap_bytes).sum::<usize>()
+            + self.marks.heap_bytes()
     }
 }
 
@@ -264,8 +269,8 @@ impl FirstTimes {
     }
 
     /// Whether item `i` of journey `j` is marked for profile `p`.
-    pub(crate) fn marked(&self, p: u32, j: u16, i: usize) -> bool {
-        let bit = self.base[j as usize] + i;
+    pub(crate) fn marked(&self, p: u32, j: usize, i: usize) -> bool {
+        let bit = self.base[j] + i;
         self.bits[p as usize * self.words + bit / 64] & (1 << (bit % 64)) != 0
     }
 
@@ -275,16 +280,16 @@ impl FirstTimes {
     }
 
     /// Unmarks the `count` items of journey `j` for profile `p`.
-    pub(crate) fn clear(&mut self, p: u32, j: u16, count: usize) {
-        let base = self.base[j as usize];
+    pub(crate) fn clear(&mut self, p: u32, j: usize, count: usize) {
+        let base = self.base[j];
         for bit in base..base + count {
             self.bits[p as usize * self.words + bit / 64] &= !(1 << (bit % 64));
         }
     }
 
     /// Marks item `i` of journey `j` for profile `p`; true the first time.
-    pub(crate) fn first(&mut self, p: u32, j: u16, i: usize) -> bool {
-        let bit = self.base[j as usize] + i;
+    pub(crate) fn first(&mut self, p: u32, j: usize, i: usize) -> bool {
+        let bit = self.base[j] + i;
         let word = &mut self.bits[p as usize * self.words + bit / 64];
         let mask = 1 << (bit % 64);
         let first = *word & mask == 0;
