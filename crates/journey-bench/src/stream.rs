@@ -85,6 +85,10 @@ journey CartRecovery {
 }
 "#;
 
+/// The generator's version, in the name of the data folders the harness reuses:
+/// bump it when the bytes it writes change.
+const GENERATOR: u32 = 1;
+
 /// 2026-11-01T00:00:00Z, the start of the 30 days, in milliseconds.
 const T0: i64 = 1_793_491_200_000;
 const SECOND: i64 = 1_000;
@@ -220,11 +224,17 @@ fn budgets(profiles: usize, events: usize, rng: &mut Rng) -> Vec<usize> {
     budgets
 }
 
-/// The events of profile `p` (`budget` of them), in time order: their kinds are
-/// drawn first (45/30/15/10), the first start trigger moved to the front.
+/// The events of profile `p` (`budget` of them), in time order, at distinct
+/// instants: their kinds are drawn first (45/30/15/10), the first start trigger
+/// moved to the front.
 fn profile_events(p: u32, budget: usize, rng: &mut Rng, out: &mut Vec<Event>) {
     let mut times: Vec<i64> = (0..budget).map(|_| T0 + rng.below((SPAN / SECOND) as u64) as i64 * SECOND).collect();
     times.sort_unstable();
+    // A profile's events have distinct instants, so that any order of the lines,
+    // stably sorted, replays to the same report.
+    for i in 1..times.len() {
+        times[i] = times[i].max(times[i - 1] + SECOND);
+    }
     let mut rolls: Vec<u64> = (0..budget).map(|_| rng.below(100)).collect();
     if let Some(first_trigger) = rolls.iter().position(|r| *r < 45) {
         rolls.swap(0, first_trigger);
@@ -470,7 +480,8 @@ pub struct Settings {
 
 /// The data of `profiles` × `events`, generated unless already there.
 fn data(s: &Settings, profiles: usize, events: usize) -> Result<Written, String> {
-    let dir = s.work.join(format!("p{profiles}-e{events}-s{}{}", s.seed, if s.ids { "-ids" } else { "" }));
+    let ids = if s.ids { "-ids" } else { "" };
+    let dir = s.work.join(format!("g{GENERATOR}-p{profiles}-e{events}-s{}{ids}", s.seed));
     let stamp = dir.join("complete");
     if stamp.exists() {
         let sorted = dir.join("events.jsonl");
@@ -614,6 +625,13 @@ pub fn run(s: &Settings) -> Result<(), String> {
         );
     }
     if let (Some(sorted), Some(unsorted)) = (find("events10x"), find("unsorted")) {
+        let report = |name: &str| {
+            let path = s.work.join(format!("out-{name}")).join("report.json");
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            serde_json::from_str::<serde_json::Value>(&text).ok().map(|r| (r["input"].clone(), r["journeys"].clone()))
+        };
+        let same = report("events10x").is_some() && report("events10x") == report("unsorted");
+        println!("| unsorted replays to the same report as sorted (input and journeys) | | {} |", yes_no(same));
         let ratio = unsorted.replay.as_secs_f64() / sorted.replay.as_secs_f64();
         println!("| unsorted under 3x the sorted time | {ratio:.2}x | {} |", yes_no(ratio < 3.0));
         let growth = unsorted.rss as f64 / sorted.rss as f64 - 1.0;
@@ -656,9 +674,17 @@ mod tests {
         let lines: Vec<&str> = sorted.lines().collect();
         assert_eq!(lines.len(), 1_000);
         assert_eq!(std::fs::read_to_string(&wa.profiles).expect("profiles").lines().count(), 100);
-        // In time order (the timestamp is the first field without ids), and no id.
+        // In time order (the timestamp is the first field without ids), and no id;
+        // a profile's events at distinct instants.
         let ts = |l: &str| l[7..27].to_owned();
         assert!(lines.windows(2).all(|w| ts(w[0]) <= ts(w[1])));
+        let profile = |l: &str| l.split("\"profile\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned);
+        let mut instants: Vec<(Option<String>, String)> = lines.iter().map(|l| (profile(l), ts(l))).collect();
+        assert!(instants.iter().all(|(p, _)| p.is_some()));
+        let count = instants.len();
+        instants.sort_unstable();
+        instants.dedup();
+        assert_eq!(instants.len(), count);
         assert!(lines.iter().all(|l| !l.contains("\"id\"")));
         // The unsorted copy holds the same lines, in another order.
         let unsorted = std::fs::read_to_string(&wa.unsorted).expect("events");
