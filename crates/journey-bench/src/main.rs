@@ -10,6 +10,7 @@ mod render;
 mod rng;
 mod run_data;
 mod runtime;
+mod stream;
 
 #[global_allocator]
 static ALLOCATOR: alloc::Counting = alloc::Counting;
@@ -100,6 +101,60 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Generate the streaming benchmark's project and data (issue 13), without measuring.
+    GenStream {
+        /// Folder to write into: one journey, `profiles.jsonl`, `events.jsonl`, `events-unsorted.jsonl`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of profiles.
+        #[arg(long, default_value_t = 200_000)]
+        profiles: usize,
+        /// Number of events.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Give every event an `id` (`e1`, `e2`, ... in time order); by default events have none.
+        #[arg(long)]
+        ids: bool,
+    },
+    /// Time, on one core, a serde_json typed parse of the events against `journey run` (issue 13).
+    Stream {
+        /// Profiles of the base scenario (and of `events10x` and `unsorted`).
+        #[arg(long, default_value_t = 200_000)]
+        profiles: usize,
+        /// Events of the base scenario.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// The large scenarios (`events10x`, `profiles`, `unsorted`) have this many times the events.
+        #[arg(long, default_value_t = 10)]
+        scale: usize,
+        /// Profiles of the `profiles` scenario.
+        #[arg(long, default_value_t = 1_000_000)]
+        big_profiles: usize,
+        /// Scenarios, comma-separated: base, events10x, profiles, unsorted.
+        #[arg(long, value_delimiter = ',', default_value = "base,events10x,profiles,unsorted")]
+        scenarios: Vec<String>,
+        /// Runs per measure; the best is kept.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Runs per measure of the large scenarios (default: `--runs`).
+        #[arg(long)]
+        large_runs: Option<usize>,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Give every event an `id`.
+        #[arg(long)]
+        ids: bool,
+        /// Where the data (generated once per size and seed) and the run outputs go.
+        #[arg(long, default_value = "target/stream-bench")]
+        work: PathBuf,
+        /// The `journey` binary (default: `journey` next to this one, as in target/release).
+        #[arg(long)]
+        journey: Option<PathBuf>,
+    },
     /// Measure parsing, in-memory replay and whole-run throughput, and the memory of a replay.
     Runtime {
         /// The project folder (with `profiles.jsonl` and `events.jsonl` unless given).
@@ -147,6 +202,47 @@ fn main() -> ExitCode {
             let profiles = profiles.unwrap_or_else(|| dir.join("profiles.jsonl"));
             let events = events.unwrap_or_else(|| dir.join("events.jsonl"));
             parse_events::run(&dir, &profiles, &events, runs, only.as_deref())
+        }
+        Command::GenStream { out, profiles, events, seed, ids } => stream::generate(&out, profiles, events, seed, ids)
+            .map(|w| {
+                println!(
+                    "wrote {profiles} profiles and {events} events ({:.1} MB, and a shuffled copy) to {}",
+                    w.event_bytes as f64 / 1e6,
+                    out.display()
+                )
+            })
+            .map_err(|e| format!("cannot write {}: {e}", out.display())),
+        Command::Stream {
+            profiles,
+            events,
+            scale,
+            big_profiles,
+            scenarios,
+            runs,
+            large_runs,
+            seed,
+            ids,
+            work,
+            journey,
+        } => {
+            let journey = journey.unwrap_or_else(|| {
+                let exe = std::env::current_exe().unwrap_or_default();
+                exe.with_file_name(format!("journey{}", std::env::consts::EXE_SUFFIX))
+            });
+            let settings = stream::Settings {
+                profiles,
+                events,
+                scale,
+                big_profiles,
+                scenarios,
+                runs,
+                large_runs: large_runs.unwrap_or(runs),
+                seed,
+                ids,
+                work,
+                journey,
+            };
+            stream::run(&settings)
         }
         Command::Runtime { dir, profiles, events, runs, only } => {
             let profiles = profiles.unwrap_or_else(|| dir.join("profiles.jsonl"));

@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod compare;
 mod explain;
 mod fmt;
 mod lsp;
@@ -36,6 +37,8 @@ enum Command {
     Run(run::RunArgs),
     /// Show or export the report of a run.
     Report(report::ReportArgs),
+    /// Put the reports of two runs side by side: every metric, goal and score, with differences.
+    Compare(compare::CompareArgs),
     /// Print the long explanation of a diagnostic code, such as J0007.
     Explain(explain::ExplainArgs),
     /// Lay `.journey` files out in the canonical layout (default: the current folder).
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args, cli.color),
         Command::Run(args) => run::run(args, cli.color),
         Command::Report(args) => report::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Lsp(args) => lsp::run(args),

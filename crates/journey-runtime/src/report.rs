@@ -596,7 +596,7 @@ impl From<RowRef<'_>> for RecipientRow {
 }
 
 /// The metric columns of CSV files and tables, in order, with whether each is a rate.
-const METRIC_COLUMNS: [(&str, bool); 25] = [
+pub const METRIC_COLUMNS: [(&str, bool); 25] = [
     ("total_sends", false),
     ("opted_out", false),
     ("no_address", false),
@@ -626,7 +626,7 @@ const METRIC_COLUMNS: [(&str, bool); 25] = [
 
 /// The metric columns that are amounts of money: shown with 2 decimals in tables and
 /// CSV (JSON keeps full precision).
-const MONEY_COLUMNS: [&str; 3] = ["revenue", "average_order_revenue", "revenue_per_recipient"];
+pub const MONEY_COLUMNS: [&str; 3] = ["revenue", "average_order_revenue", "revenue_per_recipient"];
 
 impl Metrics {
     /// The metrics as table or CSV cells: rates as percentages, money with 2 decimals.
@@ -634,17 +634,20 @@ impl Metrics {
         let value = serde_json::to_value(self).unwrap_or_default();
         METRIC_COLUMNS
             .iter()
-            .map(|(name, rate)| {
-                let v = value.get(*name).and_then(|v| v.as_f64()).unwrap_or(0.0);
-                if *rate {
-                    format!("{:.2}%", v * 100.0)
-                } else if MONEY_COLUMNS.contains(name) {
-                    format!("{v:.2}")
-                } else {
-                    number(v)
-                }
-            })
+            .map(|(name, _)| metric_cell(name, value.get(*name).and_then(|v| v.as_f64()).unwrap_or(0.0)))
             .collect()
+    }
+}
+
+/// The table or CSV cell of metric `name` (one of [`METRIC_COLUMNS`]) worth `v`: a
+/// rate as a percentage (`42.86%`), money with 2 decimals (`45.60`), a count as is.
+fn metric_cell(name: &str, v: f64) -> String {
+    if METRIC_COLUMNS.iter().any(|(n, rate)| *rate && *n == name) {
+        format!("{:.2}%", v * 100.0)
+    } else if MONEY_COLUMNS.contains(&name) {
+        format!("{v:.2}")
+    } else {
+        number(v)
     }
 }
 
@@ -655,7 +658,7 @@ fn count(n: u64, singular: &str, plural: &str) -> String {
 }
 
 /// A number without a useless fraction: `3`, `397.4`.
-fn number(v: f64) -> String {
+pub fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{}", round4(v)) }
 }
 
@@ -664,7 +667,8 @@ fn csv_cell(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
-fn csv_line(cells: &[String]) -> String {
+/// One CSV line (with its final newline) of `cells`, each quoted when needed.
+pub fn csv_line(cells: &[String]) -> String {
     let mut line = cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",");
     line.push('\n');
     line
@@ -803,8 +807,12 @@ impl Report {
     }
 }
 
-/// Whether a table cell is a number (`12`, `-3`, `45.60`, `12.50%`), to be aligned right.
+/// Whether a table cell is a number (`12`, `-3`, `+4`, `45.60`, `12.50%`), or `—`
+/// (no value, in a column of numbers), to be aligned right.
 fn is_number(cell: &str) -> bool {
+    if cell == "—" {
+        return true;
+    }
     let digits = cell.strip_suffix('%').unwrap_or(cell);
     !digits.is_empty() && digits.parse::<f64>().is_ok_and(f64::is_finite)
 }
