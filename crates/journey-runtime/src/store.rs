@@ -81,16 +81,20 @@ pub trait Store {
 }
 
 /// The store of `journey run`: every profile in memory, in flat arrays.
+/// Besides its memberships, a profile's small state is one row of 32-bit
+/// cells, side by side, so that an event touches few cache lines: its latest
+/// message of each pair, its address cells, then its marks (bits).
 pub struct MemoryStore {
     layout: StoreLayout,
     profiles: Vec<Profile>,
     history: Vec<Vec<Past>>,
     memberships: Vec<Membership>,
-    latest: Vec<u32>,
-    address_of: Vec<u32>,
-    /// Every mark of every profile, a profile's marks side by side (one
-    /// cache line for most plans): by (mark, journey) in [`MemoryStore::marks`] order.
-    marks: FirstTimes,
+    /// The rows, `stride` cells a profile.
+    cells: Vec<u32>,
+    stride: usize,
+    /// Per (mark, journey), in [`Mark`] then journey order, the bit of its
+    /// first item among the profile's mark bits.
+    mark_base: Vec<usize>,
 }
 
 /// An address not looked up yet.
@@ -100,21 +104,45 @@ impl MemoryStore {
     /// A store of `profiles`, as they were read, laid out for a plan.
     pub fn new(profiles: Vec<Profile>, layout: StoreLayout) -> MemoryStore {
         let n = profiles.len();
-        let marks = FirstTimes::new(n, layout.marks.iter().flatten().copied());
+        let mut mark_base = Vec::new();
+        let mut bits = 0;
+        for items in layout.marks.iter().flatten() {
+            mark_base.push(bits);
+            bits += items;
+        }
+        let stride = layout.pairs + layout.address_slots + bits.div_ceil(32);
+        let mut row = vec![u32::MAX; layout.pairs];
+        row.extend(std::iter::repeat_n(UNKNOWN, layout.address_slots));
+        row.extend(std::iter::repeat_n(0, stride - row.len()));
+        let mut cells = Vec::with_capacity(n * stride);
+        for _ in 0..n {
+            cells.extend_from_slice(&row);
+        }
         MemoryStore {
             history: std::iter::repeat_with(Vec::new).take(n).collect(),
             memberships: vec![Membership::NEVER; n * layout.journeys],
-            latest: vec![u32::MAX; n * layout.pairs],
-            address_of: vec![UNKNOWN; n * layout.address_slots],
+            cells,
+            stride,
+            mark_base,
             profiles,
-            marks,
             layout,
         }
     }
 
-    /// The journey index of `(mark, j)` among the flattened marks.
-    fn group(&self, mark: Mark, j: u16) -> usize {
-        mark as usize * self.layout.journeys + j as usize
+    /// The row of `p`.
+    fn row(&self, p: u32) -> &[u32] {
+        &self.cells[p as usize * self.stride..(p as usize + 1) * self.stride]
+    }
+
+    /// The row of `p`, to change it.
+    fn row_mut(&mut self, p: u32) -> &mut [u32] {
+        &mut self.cells[p as usize * self.stride..(p as usize + 1) * self.stride]
+    }
+
+    /// The cell and the bit of item `i` of `(mark, j)` in a row.
+    fn bit(&self, mark: Mark, j: u16, i: usize) -> (usize, u32) {
+        let bit = self.mark_base[mark as usize * self.layout.journeys + j as usize] + i;
+        (self.layout.pairs + self.layout.address_slots + bit / 32, 1 << (bit % 32))
     }
 }
 
@@ -157,50 +185,56 @@ impl Store for MemoryStore {
     }
 
     fn latest(&self, p: u32) -> &[u32] {
-        let n = self.layout.pairs;
-        &self.latest[p as usize * n..(p as usize + 1) * n]
+        &self.row(p)[..self.layout.pairs]
     }
 
     fn latest_mut(&mut self, p: u32) -> &mut [u32] {
-        let n = self.layout.pairs;
-        &mut self.latest[p as usize * n..(p as usize + 1) * n]
+        let pairs = self.layout.pairs;
+        &mut self.row_mut(p)[..pairs]
     }
 
     fn clear_latest(&mut self) {
-        self.latest.iter_mut().for_each(|l| *l = u32::MAX);
+        let pairs = self.layout.pairs;
+        for row in self.cells.chunks_exact_mut(self.stride.max(1)) {
+            row[..pairs].iter_mut().for_each(|l| *l = u32::MAX);
+        }
     }
 
     fn address_cells(&self, p: u32) -> &[u32] {
-        let n = self.layout.address_slots;
-        &self.address_of[p as usize * n..(p as usize + 1) * n]
+        let (pairs, slots) = (self.layout.pairs, self.layout.address_slots);
+        &self.row(p)[pairs..pairs + slots]
     }
 
     fn address_cells_mut(&mut self, p: u32) -> &mut [u32] {
-        let n = self.layout.address_slots;
-        &mut self.address_of[p as usize * n..(p as usize + 1) * n]
+        let (pairs, slots) = (self.layout.pairs, self.layout.address_slots);
+        &mut self.row_mut(p)[pairs..pairs + slots]
     }
 
     fn marked(&self, mark: Mark, p: u32, j: u16, i: usize) -> bool {
-        self.marks.marked(p, self.group(mark, j), i)
+        let (cell, mask) = self.bit(mark, j, i);
+        self.row(p)[cell] & mask != 0
     }
 
     fn mark(&mut self, mark: Mark, p: u32, j: u16, i: usize) -> bool {
-        let g = self.group(mark, j);
-        self.marks.first(p, g, i)
+        let (cell, mask) = self.bit(mark, j, i);
+        let word = &mut self.row_mut(p)[cell];
+        let first = *word & mask == 0;
+        *word |= mask;
+        first
     }
 
     fn unmark(&mut self, mark: Mark, p: u32, j: u16, count: usize) {
-        let g = self.group(mark, j);
-        self.marks.clear(p, g, count)
+        for i in 0..count {
+            let (cell, mask) = self.bit(mark, j, i);
+            self.row_mut(p)[cell] &= !mask;
+        }
     }
 
     fn heap_bytes(&self) -> usize {
         self.memberships.capacity() * size_of::<Membership>()
-            + self.latest.capacity() * 4
-            + self.address_of.capacity() * 4
+            + self.cells.capacity() * 4
             + self.history.capacity() * size_of::<Vec<Past>>()
             + self.history.iter().map(|h| h.capacity() * size_of::<Past>()).sum::<usize>()
-            + self.marks.heap_bytes()
     }
 }
 
@@ -242,58 +276,4 @@ impl Membership {
         touch_seq: 0,
         touch_node: 0,
     };
-}
-
-/// One bit per profile and per item (stage or step) of every journey: whether
-/// the profile has been counted for it, so that reports count profiles, not
-/// arrivals.
-pub(crate) struct FirstTimes {
-    /// Per journey, the bit of its first item.
-    base: Vec<usize>,
-    /// Words per profile.
-    words: usize,
-    bits: Vec<u64>,
-}
-
-impl FirstTimes {
-    /// Bits for `profiles` profiles, with the item counts of the journeys in order.
-    pub(crate) fn new(profiles: usize, items: impl Iterator<Item = usize>) -> FirstTimes {
-        let mut base = Vec::new();
-        let mut count = 0;
-        for n in items {
-            base.push(count);
-            count += n;
-        }
-        let words = count.div_ceil(64);
-        FirstTimes { base, words, bits: vec![0; profiles * words] }
-    }
-
-    /// Whether item `i` of journey `j` is marked for profile `p`.
-    pub(crate) fn marked(&self, p: u32, j: usize, i: usize) -> bool {
-        let bit = self.base[j] + i;
-        self.bits[p as usize * self.words + bit / 64] & (1 << (bit % 64)) != 0
-    }
-
-    /// The heap memory held, in bytes.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.bits.capacity() * 8
-    }
-
-    /// Unmarks the `count` items of journey `j` for profile `p`.
-    pub(crate) fn clear(&mut self, p: u32, j: usize, count: usize) {
-        let base = self.base[j];
-        for bit in base..base + count {
-            self.bits[p as usize * self.words + bit / 64] &= !(1 << (bit % 64));
-        }
-    }
-
-    /// Marks item `i` of journey `j` for profile `p`; true the first time.
-    pub(crate) fn first(&mut self, p: u32, j: usize, i: usize) -> bool {
-        let bit = self.base[j] + i;
-        let word = &mut self.bits[p as usize * self.words + bit / 64];
-        let mask = 1 << (bit % 64);
-        let first = *word & mask == 0;
-        *word |= mask;
-        first
-    }
 }
