@@ -101,6 +101,13 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// The typed parse of `stream`, alone (the harness runs it as a child process, so
+    /// that the memory it takes is not counted in the replay's peak RSS).
+    #[command(hide = true)]
+    TypedParse {
+        /// The events file.
+        events: PathBuf,
+    },
     /// Generate the streaming benchmark's project and data (issue 13), without measuring.
     GenStream {
         /// Folder to write into: one journey, `profiles.jsonl`, `events.jsonl`, `events-unsorted.jsonl`.
@@ -203,6 +210,7 @@ fn main() -> ExitCode {
             let events = events.unwrap_or_else(|| dir.join("events.jsonl"));
             parse_events::run(&dir, &profiles, &events, runs, only.as_deref())
         }
+        Command::TypedParse { events } => stream::typed_parse(&events).map(|n| println!("{n}")),
         Command::GenStream { out, profiles, events, seed, ids } => stream::generate(&out, profiles, events, seed, ids)
             .map(|w| {
                 println!(

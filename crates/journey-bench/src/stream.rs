@@ -363,7 +363,7 @@ struct TypedEvent {
 }
 
 /// Reads `events` whole, then parses every line into a [`TypedEvent`]; returns the lines parsed.
-fn typed_parse(events: &Path) -> Result<usize, String> {
+pub fn typed_parse(events: &Path) -> Result<usize, String> {
     let text = std::fs::read_to_string(events).map_err(|e| format!("{}: {e}", events.display()))?;
     let mut n = 0;
     for (i, line) in text.lines().enumerate() {
@@ -397,8 +397,8 @@ fn replay_once(
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let log_path = out.with_extension("stderr.txt");
     let log = File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let start = Instant::now();
-    let child = Command::new(journey)
+    let mut command = Command::new(journey);
+    command
         .arg("run")
         .arg(project)
         .arg("--profiles")
@@ -408,22 +408,29 @@ fn replay_once(
         .arg("--out")
         .arg(out)
         .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| {
-            format!("cannot start {}: {e}; build it with `cargo build --release -p journey-cli`", journey.display())
-        })?;
+        .stderr(log);
+    child_usage(&mut command, "journey run").map_err(|e| {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        format!("{e} on {}: {}", events.display(), text.trim())
+    })
+}
+
+/// Runs `command` to its end: wall time, CPU time (user and system) and peak RSS in bytes.
+fn child_usage(command: &mut Command, what: &str) -> Result<(Duration, Duration, u64), String> {
+    let start = Instant::now();
+    let child = command.spawn().map_err(|e| {
+        format!("cannot start {what}: {e}; build it with `cargo build --release -p journey-cli -p journey-bench`")
+    })?;
     let mut status = 0;
     // SAFETY: a zeroed rusage filled by wait4 for the child just started (std does not reap it).
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     let elapsed = start.elapsed();
     if pid < 0 {
-        return Err(format!("waiting for {}: {}", journey.display(), std::io::Error::last_os_error()));
+        return Err(format!("waiting for {what}: {}", std::io::Error::last_os_error()));
     }
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-        return Err(format!("`journey run` on {} failed: {}", events.display(), text.trim()));
+        return Err(format!("{what} failed"));
     }
     let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
     // ru_maxrss is in kilobytes on Linux.
@@ -513,14 +520,15 @@ fn measure(
     let file = if unsorted { &written.unsorted } else { &written.sorted };
     let project = written.profiles.parent().unwrap_or(Path::new(".")).to_path_buf();
     eprintln!("{name}: typed parse of {}", file.display());
+    // In a child process, as the replay: memory this process held before starting
+    // a child would count in the child's peak RSS (Linux carries the high-water
+    // mark of the memory it starts from), and the typed parse reads the file whole.
     let mut parse = Duration::MAX;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this benchmark's binary: {e}"))?;
     for _ in 0..runs.max(1) {
-        let start = Instant::now();
-        let n = typed_parse(file)?;
-        parse = parse.min(start.elapsed());
-        if n != events {
-            return Err(format!("{}: {n} lines, expected {events}", file.display()));
-        }
+        let (_, cpu, _) =
+            child_usage(Command::new(&exe).arg("typed-parse").arg(file).stdout(Stdio::null()), "typed parse")?;
+        parse = parse.min(cpu);
     }
     let mut replay = Duration::MAX;
     let mut cpu = Duration::ZERO;

@@ -250,6 +250,22 @@ fn metric_kind(name: &str) -> Kind {
     }
 }
 
+/// Where a score field comes among the rows: `score.mean`, `score.frictions`,
+/// `score.buckets[0]` to `[9]`, `score.by_step[...]` (in report order), then any other.
+fn score_rank(name: &str) -> (u8, usize) {
+    if name == "score.mean" {
+        (0, 0)
+    } else if name == "score.frictions" {
+        (1, 0)
+    } else if let Some(index) = name.strip_prefix("score.buckets[").and_then(|r| r.strip_suffix(']')) {
+        (2, index.parse().unwrap_or(usize::MAX))
+    } else if name.starts_with("score.by_step[") {
+        (3, 0)
+    } else {
+        (4, 0)
+    }
+}
+
 /// The numeric leaves of `value` under `prefix`, in order: object fields by name,
 /// list items by their `step` (or `label`) when they have one, else by index.
 fn leaves(prefix: &str, value: &Value, out: &mut Vec<(String, f64)>) {
@@ -315,6 +331,8 @@ fn compare_journey(a: &Value, b: &Value) -> JourneyComparison {
     leaves("score", &b["score"], &mut score_b);
     let mut names: Vec<String> = score_a.iter().map(|(n, _)| n.clone()).collect();
     names.extend(score_b.iter().map(|(n, _)| n.clone()).filter(|n| !score_a.iter().any(|(m, _)| m == n)));
+    // In the documented order: mean, frictions, the buckets by index, the steps.
+    names.sort_by_key(|name| score_rank(name));
     let value = |list: &[(String, f64)], name: &str| list.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
     for name in names {
         let kind = if name == "score.mean" { Kind::Number } else { Kind::Count };
@@ -422,6 +440,17 @@ impl Comparison {
                     blank(row.difference_cell()),
                     blank(row.relative_cell()),
                 ]));
+            }
+        }
+        // A journey of one run only: one row that says so.
+        for (side, list) in [("A", &self.only_in_a), ("B", &self.only_in_b)] {
+            for lone in list {
+                let version = lone.version.to_string();
+                let (a, b) = if side == "A" { (version, String::new()) } else { (String::new(), version) };
+                let cells = [lone.journey.clone(), a, b, format!("only in {side}")];
+                out.push_str(&csv_line(
+                    &[&cells[..], &[String::new(), String::new(), String::new(), String::new()]].concat(),
+                ));
             }
         }
         out

@@ -132,7 +132,11 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
         sort_memory: usize::try_from(args.sort_memory.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
         keep_rejects: args.rejects.is_some(),
     };
-    let mut files = RunFiles::create(&args.out, args.rejects.as_deref())?;
+    let mut files = RunFiles::create(&args.out, args.rejects.as_deref()).inspect_err(|_| {
+        if !out_existed {
+            let _ = std::fs::remove_dir(&args.out);
+        }
+    })?;
     let bar = progress_bar();
     let options = Options { start: args.start.map(|t| t.0), until: args.until.map(|t| t.0) };
     let result = replay::replay(&plan, &input, options, &mut files, &mut |p| {
@@ -154,30 +158,30 @@ fn execute(args: RunArgs, color: ColorChoice) -> Result<Outcome, Outcome> {
                     ));
                     Outcome::Errors
                 }
+                RunError::OutOfOrder(error) => {
+                    usage_error(error.to_string());
+                    Outcome::Errors
+                }
                 other => {
                     usage_error(other.to_string());
                     Outcome::Usage
                 }
             };
-            // The lines set aside stay written for the user to read; the partial outputs go.
-            files.abandon();
+            // Nothing is left of a failed run, but the lines set aside of a run
+            // with nothing to replay: they say why.
+            let keep_rejects = matches!(error, RunError::NothingToReplay { .. });
+            files.abandon(keep_rejects);
             if !out_existed {
-                // Only if nothing else went there (the rejects may have).
                 let _ = std::fs::remove_dir(&args.out);
             }
             return Err(outcome);
         }
     };
-    files.commit()?;
-    let write = |name: &str, text: &str| -> Result<(), Outcome> {
-        let path = args.out.join(name);
-        std::fs::write(&path, text).map_err(|e| {
-            usage_error(format!("cannot write `{}`: {e}", path.display()));
-            Outcome::Usage
-        })
-    };
-    write("report.json", &report.to_json())?;
-    write("report.csv", &report.to_csv())?;
+    files.commit(&report).inspect_err(|_| {
+        if !out_existed {
+            let _ = std::fs::remove_dir(&args.out);
+        }
+    })?;
     if let Some(path) = &args.rejects {
         let input = &report.input;
         let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -213,12 +217,14 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// The files a run writes as it goes: `actions.jsonl` and `messages.jsonl`
-/// under temporary names until the run succeeds, and the rejects.
+/// The files a run writes: `actions.jsonl` and `messages.jsonl` as it goes,
+/// `report.json` and `report.csv` at the end, and the rejects, each under a
+/// temporary name (`.NAME.part`, beside it) renamed only when the run succeeds.
 struct RunFiles {
+    dir: PathBuf,
     actions: Part,
     messages: Part,
-    rejects: Option<(PathBuf, BufWriter<File>)>,
+    rejects: Option<Part>,
 }
 
 /// An output file written under a temporary name (`.NAME.part`), renamed at the end.
@@ -229,9 +235,10 @@ struct Part {
 }
 
 impl Part {
-    fn create(dir: &Path, name: &str) -> Result<Part, Outcome> {
-        let path = dir.join(name);
-        let part = dir.join(format!(".{name}.part"));
+    /// `path`, written as `.NAME.part` in its folder.
+    fn create(path: PathBuf) -> Result<Part, Outcome> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let part = path.with_file_name(format!(".{name}.part"));
         let file = create(&part)?;
         Ok(Part { path, part, file })
     }
@@ -246,41 +253,75 @@ fn create(path: &Path) -> Result<BufWriter<File>, Outcome> {
 
 impl RunFiles {
     fn create(dir: &Path, rejects: Option<&Path>) -> Result<RunFiles, Outcome> {
-        let rejects = match rejects {
-            Some(path) => Some((path.to_owned(), create(path)?)),
-            None => None,
-        };
-        Ok(RunFiles {
-            actions: Part::create(dir, "actions.jsonl")?,
-            messages: Part::create(dir, "messages.jsonl")?,
-            rejects,
-        })
+        let rejects = rejects.map(|path| Part::create(path.to_owned())).transpose()?;
+        let actions = Part::create(dir.join("actions.jsonl")).inspect_err(|_| remove_parts(rejects.iter()))?;
+        let messages =
+            Part::create(dir.join("messages.jsonl")).inspect_err(|_| remove_parts(rejects.iter().chain([&actions])))?;
+        Ok(RunFiles { dir: dir.to_owned(), actions, messages, rejects })
     }
 
-    /// Flushes the files and gives them their names.
-    fn commit(mut self) -> Result<(), Outcome> {
+    fn parts(&self) -> impl Iterator<Item = &Part> {
+        [&self.actions, &self.messages].into_iter().chain(self.rejects.as_ref())
+    }
+
+    /// Writes the report, flushes every file and gives them their names; on
+    /// any failure nothing is left.
+    fn commit(mut self, report: &journey_runtime::Report) -> Result<(), Outcome> {
         let fail = |path: &Path, e: &dyn std::fmt::Display| {
             usage_error(format!("cannot write `{}`: {e}", path.display()));
             Outcome::Usage
         };
-        if let Some((path, file)) = &mut self.rejects {
-            file.flush().map_err(|e| fail(path, &e))?;
+        let mut reports = Vec::new();
+        for (name, text) in [("report.json", report.to_json()), ("report.csv", report.to_csv())] {
+            let written = Part::create(self.dir.join(name)).and_then(|mut part| {
+                part.file.write_all(text.as_bytes()).map_err(|e| fail(&part.path, &e))?;
+                Ok(part)
+            });
+            match written {
+                Ok(part) => reports.push(part),
+                Err(outcome) => {
+                    remove_parts(self.parts().chain(&reports));
+                    return Err(outcome);
+                }
+            }
         }
-        for part in [&mut self.actions, &mut self.messages] {
-            part.file.flush().map_err(|e| fail(&part.path, &e))?;
-            std::fs::rename(&part.part, &part.path).map_err(|e| fail(&part.path, &e))?;
+        let mut all: Vec<&mut Part> = vec![&mut self.actions, &mut self.messages];
+        all.extend(self.rejects.as_mut());
+        all.extend(reports.iter_mut());
+        let flushed = all.iter_mut().try_for_each(|part| part.file.flush().map_err(|e| fail(&part.path, &e)));
+        if let Err(outcome) = flushed {
+            remove_parts(all.iter().map(|p| &**p));
+            return Err(outcome);
+        }
+        for (i, part) in all.iter().enumerate() {
+            if let Err(e) = std::fs::rename(&part.part, &part.path) {
+                // Those renamed already go too: a run is written whole or not at all.
+                for done in &all[..i] {
+                    let _ = std::fs::remove_file(&done.path);
+                }
+                remove_parts(all[i..].iter().map(|p| &**p));
+                return Err(fail(&part.path, &e));
+            }
         }
         Ok(())
     }
 
-    /// Removes the partial outputs of a run that failed (the rejects stay).
-    fn abandon(mut self) {
-        if let Some((_, file)) = &mut self.rejects {
-            let _ = file.flush();
+    /// Removes the files of a run that failed; with `keep_rejects`, the
+    /// rejects are kept (flushed and named).
+    fn abandon(mut self, keep_rejects: bool) {
+        if keep_rejects && let Some(rejects) = &mut self.rejects {
+            if rejects.file.flush().is_ok() && std::fs::rename(&rejects.part, &rejects.path).is_ok() {
+                self.rejects = None;
+            }
         }
-        for part in [&self.actions, &self.messages] {
-            let _ = std::fs::remove_file(&part.part);
-        }
+        remove_parts(self.parts());
+    }
+}
+
+/// Removes the temporary files of `parts`.
+fn remove_parts<'p>(parts: impl Iterator<Item = &'p Part>) {
+    for part in parts {
+        let _ = std::fs::remove_file(&part.part);
     }
 }
 
@@ -294,25 +335,35 @@ impl replay::Output for RunFiles {
     }
 
     fn reject(&mut self, r: &Rejected) -> std::io::Result<()> {
-        let Some((_, file)) = &mut self.rejects else { return Ok(()) };
-        let line = serde_json::json!({
-            "file": r.error.file,
-            "line": r.error.line,
-            "field": r.error.problem.field,
-            "reason": r.error.problem.message,
-            "text": r.text,
-        });
-        serde_json::to_writer(&mut *file, &line)?;
-        file.write_all(b"\n")
+        let Some(rejects) = &mut self.rejects else { return Ok(()) };
+        let line = RejectLine {
+            file: &r.error.file,
+            line: r.error.line,
+            field: &r.error.problem.field,
+            reason: &r.error.problem.message,
+            text: &r.text,
+        };
+        serde_json::to_writer(&mut rejects.file, &line)?;
+        rejects.file.write_all(b"\n")
     }
 
     fn restart(&mut self) -> std::io::Result<()> {
         for part in [&mut self.actions, &mut self.messages] {
             part.file = BufWriter::with_capacity(1 << 16, File::create(&part.part)?);
         }
-        if let Some((path, file)) = &mut self.rejects {
-            *file = BufWriter::with_capacity(1 << 16, File::create(path)?);
+        if let Some(rejects) = &mut self.rejects {
+            rejects.file = BufWriter::with_capacity(1 << 16, File::create(&rejects.part)?);
         }
         Ok(())
     }
+}
+
+/// A line of the rejects file: `{"file","line","field","reason","text"}`, in that order.
+#[derive(serde::Serialize)]
+struct RejectLine<'a> {
+    file: &'a str,
+    line: usize,
+    field: &'a str,
+    reason: &'a str,
+    text: &'a str,
 }

@@ -229,6 +229,14 @@ fn a_journey_of_one_run_only_is_listed_as_such() {
     let comparison: Value = serde_json::from_str(&stdout(&json)).expect("JSON");
     assert_eq!(comparison["only_in_b"], serde_json::json!([{"journey": "CartRecoveryV2", "version": 1}]));
     assert_eq!(comparison["journeys"], serde_json::json!([]));
+    // The CSV says so too, one row each.
+    let csv = stdout(&journey(&["compare", path(&a), path(&b), "--format", "csv"]));
+    assert_eq!(
+        csv,
+        "journey,version_a,version_b,metric,a,b,difference,relative\n\
+         AbandonedCartRecovery,1,,only in A,,,,\n\
+         CartRecoveryV2,,1,only in B,,,,\n"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -249,6 +257,10 @@ fn a_score_is_compared_when_a_report_has_one() {
     assert!(text.contains("\nAbandonedCartRecovery,1,1,score.mean,60,75,+15,+25.00%\n"), "{text}");
     assert!(text.contains("\nAbandonedCartRecovery,1,1,score.frictions,4,1,-3,-75.00%\n"), "{text}");
     assert!(text.contains("\nAbandonedCartRecovery,1,1,score.by_step[send SecondReminder].frictions,4,1,-3,-75.00%\n"));
+    // In the documented order: mean, frictions, then the steps.
+    let order: Vec<&str> =
+        text.lines().filter_map(|l| l.split(',').nth(3)).filter(|m| m.starts_with("score")).collect();
+    assert_eq!(order, ["score.mean", "score.frictions", "score.by_step[send SecondReminder].frictions"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

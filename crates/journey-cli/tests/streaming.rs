@@ -159,11 +159,22 @@ fn an_unsorted_file_is_sorted_on_disk_and_with_sorted_it_is_an_error_naming_the_
         "--out",
         path(&out),
         "--sorted",
+        "--rejects",
+        path(&dir.join("rejects.jsonl")),
     ]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let message = stderr(&run);
     assert!(message.contains(&format!("{}:2: field `ts`: out of time order:", path(&events))), "{message}");
+    // Rejects do not help here: the message does not offer them.
+    assert!(!message.contains("--rejects FILE"), "{message}");
     assert!(!out.exists(), "a failed run leaves no output");
+    assert!(!dir.join("rejects.jsonl").exists(), "nor rejects");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".part")), "{names:?}");
 }
 
 #[test]

@@ -48,6 +48,9 @@ pub enum RunError {
     Io(String),
     /// A bad input line (rejects not kept).
     Input(InputError),
+    /// A line earlier than the one before it, in files said to be sorted
+    /// (`--sorted`): the replay cannot go on in order, rejects or not.
+    OutOfOrder(InputError),
     /// The events file holds no event to replay and no start was given: there is
     /// no instant to run from (a usage error, not bad data).
     NothingToReplay {
@@ -69,7 +72,7 @@ impl From<InputError> for RunError {
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RunError::Input(error) => error.fmt(f),
+            RunError::Input(error) | RunError::OutOfOrder(error) => error.fmt(f),
             RunError::Io(message) => f.write_str(message),
             RunError::NothingToReplay { file, set_aside, first } => {
                 write!(f, "`{file}` holds no event, so the run has no instant to start from")?;

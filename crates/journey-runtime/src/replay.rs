@@ -506,7 +506,8 @@ impl Stream<'_> {
                         Timestamp(last)
                     ),
                 );
-                return Err(InputError { file: self.name.to_owned(), line: number as usize, problem }.into());
+                let error = InputError { file: self.name.to_owned(), line: number as usize, problem };
+                return Err(Stop::Error(RunError::OutOfOrder(error)));
             }
             self.last = Some((event.ts, number));
             let text = if rejects.keep { text.to_owned() } else { String::new() };

@@ -190,10 +190,19 @@ fn is_pattern(argument: &str) -> bool {
 }
 
 /// The files (not folders) matching `pattern`, in byte order of their paths.
-/// As in a shell, `*` and `?` do not match `/` or a leading `.` (`.hidden.jsonl`).
+/// As in a shell, `*` and `?` do not match `/` or a leading `.` (`.hidden.jsonl`),
+/// unless the pattern spells the dot (`events/.*.jsonl`).
 fn matches(pattern: &str) -> Result<Vec<PathBuf>, SourceError> {
-    let options =
-        glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
+    // The glob crate does not match a dot spelled in the pattern with its
+    // `require_literal_leading_dot`: a pattern that spells one matches hidden names.
+    let spells_a_dot = pattern
+        .split(['/', std::path::MAIN_SEPARATOR])
+        .any(|part| part.starts_with('.') && part != "." && part != "..");
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: !spells_a_dot,
+    };
     let entries = glob::glob_with(pattern, options).map_err(|e| SourceError::BadPattern {
         pattern: pattern.to_owned(),
         message: format!("{} (at character {})", e.msg, e.pos + 1),
@@ -608,6 +617,9 @@ mod tests {
             names(&question),
             [format!("{d}/B.jsonl"), format!("{d}/a.jsonl"), format!("{d}/b.jsonl"), format!("{d}/c.jsonl.gz")]
         );
+        // A pattern that spells the dot matches hidden files, as in a shell.
+        let hidden = expand(&[format!("{d}/.*.jsonl")]).unwrap();
+        assert_eq!(names(&hidden), [format!("{d}/.hidden.jsonl")]);
     }
 
     #[test]
