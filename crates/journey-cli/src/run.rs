@@ -309,10 +309,12 @@ impl RunFiles {
     /// Removes the files of a run that failed; with `keep_rejects`, the
     /// rejects are kept (flushed and named).
     fn abandon(mut self, keep_rejects: bool) {
-        if keep_rejects && let Some(rejects) = &mut self.rejects {
-            if rejects.file.flush().is_ok() && std::fs::rename(&rejects.part, &rejects.path).is_ok() {
-                self.rejects = None;
-            }
+        if keep_rejects
+            && let Some(rejects) = &mut self.rejects
+            && rejects.file.flush().is_ok()
+            && std::fs::rename(&rejects.part, &rejects.path).is_ok()
+        {
+            self.rejects = None;
         }
         remove_parts(self.parts());
     }

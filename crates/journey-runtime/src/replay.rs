@@ -281,7 +281,7 @@ fn attempt(
         if let Some(next) = streams[file].next(catalog, &index, &mut rejects)? {
             merge.push(file, next);
         }
-        if read % DRAIN_EVERY == 0 {
+        if read.is_multiple_of(DRAIN_EVERY) {
             drain(&mut engine, &messages, rejects.output, &mut closed, &mut write_error);
             progress(Progress { events: read, now: latest });
         }
