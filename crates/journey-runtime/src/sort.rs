@@ -221,6 +221,12 @@ impl Sorter {
     /// sorted and written as a run file.
     pub fn push(&mut self, key: i64, tie: u64, record: &[u8]) -> Result<(), SortError> {
         let len = u32::try_from(record.len()).map_err(|_| SortError::RecordTooLarge { bytes: record.len() })?;
+        if self.data.capacity() == 0 {
+            // Room for a whole run at once: growing by doubling would take up to
+            // twice the budget just before a spill.
+            self.data.reserve(self.budget.min(1 << 30));
+            self.entries.reserve((self.budget / (record.len() + RECORD_OVERHEAD).max(1)).min(1 << 24));
+        }
         self.entries.push(Entry { key, tie, offset: self.data.len(), len });
         self.data.extend_from_slice(record);
         self.used = self.used.saturating_add(record.len() + RECORD_OVERHEAD);
