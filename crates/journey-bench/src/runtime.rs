@@ -88,6 +88,9 @@ fn replay(
         }
     }
     let state = engine.state_bytes();
+    for (part, bytes) in engine.state_parts() {
+        eprintln!("  engine state part: {part}: {:.1} MB", bytes as f64 / 1e6);
+    }
     let outcome = engine.finish(events.last().map_or(start, |e| e.ts), &mut write).map_err(|e| e.to_string())?;
     Ok((outcome, sends, state))
 }

@@ -819,13 +819,20 @@ impl<'a, S: Store> Engine<'a, S> {
     /// The heap memory of the engine's state, in bytes (for benchmarks):
     /// profiles excepted, everything kept per profile and in flight.
     pub fn state_bytes(&self) -> usize {
-        self.store.heap_bytes()
-            + self.open.capacity() * size_of::<Message>()
-            + self.timers.heap_bytes()
-            + self.starts.capacity() * (size_of::<(u32, Box<[Option<Value>]>)>() + 1)
-            + self.seen.capacity() * (size_of::<u128>() + 1)
-            + self.ids.heap_bytes()
-            + self.addresses.heap_bytes()
+        self.state_parts().iter().map(|(_, bytes)| bytes).sum()
+    }
+
+    /// [`Engine::state_bytes`] part by part, named (for benchmarks).
+    pub fn state_parts(&self) -> [(&'static str, usize); 7] {
+        [
+            ("store (memberships, latest messages, addresses, marks, history)", self.store.heap_bytes()),
+            ("open messages", self.open.capacity() * size_of::<Message>()),
+            ("timers", self.timers.heap_bytes()),
+            ("start data", self.starts.capacity() * (size_of::<(u32, Box<[Option<Value>]>)>() + 1)),
+            ("event id fingerprints", self.seen.capacity() * (size_of::<u128>() + 1)),
+            ("profile ids", self.ids.heap_bytes()),
+            ("addresses sent to", self.addresses.heap_bytes()),
+        ]
     }
 
     /// Fires the timers `due` at their instant, in order: at one instant, the
