@@ -3,44 +3,17 @@
 //! version 1 against a version 2 with a longer wait), compared as JSON, CSV and
 //! a table; and the folders it refuses.
 
+mod support;
+
+use support::*;
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    support::scratch("compare", name)
+}
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
-}
-
-/// Runs `journey ARGS` in the repository root (so example paths are relative).
-fn journey(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_journey"))
-        .args(args)
-        .current_dir(repository_root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the journey binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// A fresh, empty folder under the system's temporary folder.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("journey-compare-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
-    dir
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
 
 /// Replays the abandoned-cart data with `plan` into `out`.
 fn run_cart(plan: &str, out: &Path, extra: &[&str]) {

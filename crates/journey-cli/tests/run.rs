@@ -1,8 +1,16 @@
 //! End-to-end tests of `journey build`, `journey run` and `journey report` with
 //! the real binary, over the example projects.
 
+mod support;
+
+use support::*;
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    support::scratch("run", name)
+}
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const EXAMPLES: [&str; 8] = [
     "abandoned-cart",
@@ -14,44 +22,6 @@ const EXAMPLES: [&str; 8] = [
     "goal-notify",
     "goal-custom",
 ];
-
-fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
-}
-
-/// Runs `journey ARGS` in the repository root (so example paths are relative).
-fn journey(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_journey"))
-        .args(args)
-        .current_dir(repository_root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the journey binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// A fresh, empty folder under the system's temporary folder.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("journey-run-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
-    dir
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 /// `journey run PLAN --profiles examples/X/profiles.jsonl --events examples/X/events.jsonl --out OUT [EXTRA]`.
 fn run_example(plan: &str, example: &str, out: &Path, extra: &[&str]) -> Output {

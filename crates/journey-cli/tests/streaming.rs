@@ -2,42 +2,16 @@
 //! the real binary: several files and glob patterns, `.gz` and `.zst`,
 //! unsorted files sorted on disk, `--sorted`, and the errors of each.
 
+mod support;
+
+use support::*;
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    support::scratch("streaming", name)
+}
+
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository exists")
-}
-
-/// Runs `journey ARGS` in the repository root.
-fn journey(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_journey"))
-        .args(args)
-        .current_dir(repository_root())
-        .output()
-        .expect("the journey binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// A fresh, empty folder under the system's temporary folder.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("journey-streaming-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
-    dir
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use std::path::Path;
 
 const PROFILES: &str = "examples/abandoned-cart/profiles.jsonl";
 

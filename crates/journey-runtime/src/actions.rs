@@ -27,6 +27,30 @@ struct JourneyParts {
     steps: Vec<String>,
 }
 
+impl JourneyParts {
+    /// `PROFILE,"step":..,"channel":..,"content":..,"to":TO`: the part an action
+    /// line and a `messages.jsonl` row share, after `"profile":`.
+    fn write_who_and_what(&self, buf: &mut Vec<u8>, m: &Message, profile: &str, address: Option<&str>) {
+        json_string(buf, profile);
+        buf.extend_from_slice(self.steps[m.node as usize].as_bytes());
+        match address {
+            Some(address) => json_string(buf, address),
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+
+    /// `,"message_id":"JOURNEY/VERSION/PROFILE/ENTRY/NODE` (without the closing quote).
+    fn write_message_id(&self, buf: &mut Vec<u8>, m: &Message, profile: &str) {
+        buf.extend_from_slice(b",\"message_id\":\"");
+        buf.extend_from_slice(self.message_id_prefix.as_bytes());
+        json_inner(buf, profile);
+        buf.push(b'/');
+        push_number(buf, m.entry);
+        buf.push(b'/');
+        push_number(buf, m.node);
+    }
+}
+
 /// The size at which the text written so far goes to the output.
 const CHUNK: usize = 1 << 16;
 
@@ -83,19 +107,8 @@ impl ActionParts {
             buf.extend_from_slice(sent.as_bytes());
             buf.push(b'"');
             buf.extend_from_slice(journey.head.as_bytes());
-            json_string(buf, profile);
-            buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
-            match address {
-                Some(address) => json_string(buf, address),
-                None => buf.extend_from_slice(b"null"),
-            }
-            buf.extend_from_slice(b",\"message_id\":\"");
-            buf.extend_from_slice(journey.message_id_prefix.as_bytes());
-            json_inner(buf, profile);
-            buf.push(b'/');
-            push_number(buf, m.entry);
-            buf.push(b'/');
-            push_number(buf, m.node);
+            journey.write_who_and_what(buf, m, profile, address);
+            journey.write_message_id(buf, m, profile);
             buf.extend_from_slice(b"\"}\n");
             Ok(())
         })
@@ -119,21 +132,11 @@ impl ActionParts {
             buf.push(b'{');
             // The head starts with the comma that follows `ts` in an action line.
             buf.extend_from_slice(&journey.head.as_bytes()[1..]);
-            json_string(buf, profile);
-            buf.extend_from_slice(journey.steps[m.node as usize].as_bytes());
-            match address {
-                Some(address) => json_string(buf, address),
-                None => buf.extend_from_slice(b"null"),
-            }
+            journey.write_who_and_what(buf, m, profile, address);
             buf.extend_from_slice(b",\"sent\":\"");
             buf.extend_from_slice(sent.as_bytes());
-            buf.extend_from_slice(b"\",\"message_id\":\"");
-            buf.extend_from_slice(journey.message_id_prefix.as_bytes());
-            json_inner(buf, profile);
-            buf.push(b'/');
-            push_number(buf, m.entry);
-            buf.push(b'/');
-            push_number(buf, m.node);
+            buf.push(b'"');
+            journey.write_message_id(buf, m, profile);
             let flag = |buf: &mut Vec<u8>, name: &[u8], value: bool| {
                 buf.extend_from_slice(name);
                 buf.extend_from_slice(if value { b"true" } else { b"false" });
