@@ -15,6 +15,18 @@ use std::path::Path;
 
 const PROFILES: &str = "examples/abandoned-cart/profiles.jsonl";
 
+/// `journey run` of the example project over `events` (each after `--events`)
+/// into `out`, with `extra` arguments.
+fn run_cart(events: &[&str], out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["run", "examples/abandoned-cart", "--profiles", PROFILES];
+    for e in events {
+        args.extend(["--events", e]);
+    }
+    args.extend(["--out", path(out)]);
+    args.extend(extra);
+    journey(&args)
+}
+
 /// The lines of the example's events.
 fn example_events() -> Vec<String> {
     read(&repository_root().join("examples/abandoned-cart/events.jsonl")).lines().map(str::to_owned).collect()
@@ -34,16 +46,7 @@ fn outputs(out: &Path) -> [String; 4] {
 /// The example run over its one sorted file.
 fn reference(dir: &Path) -> [String; 4] {
     let out = dir.join("reference");
-    let run = journey(&[
-        "run",
-        "examples/abandoned-cart",
-        "--profiles",
-        PROFILES,
-        "--events",
-        "examples/abandoned-cart/events.jsonl",
-        "--out",
-        path(&out),
-    ]);
+    let run = run_cart(&["examples/abandoned-cart/events.jsonl"], &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     outputs(&out)
 }
@@ -65,26 +68,20 @@ fn events_in_several_files_by_a_glob_gzip_and_zstd_give_the_run_of_one_file() {
         .expect("written");
     let out = dir.join("out");
     let pattern = format!("{}/events/part*", path(&dir));
-    let run =
-        journey(&["run", "examples/abandoned-cart", "--profiles", PROFILES, "--events", &pattern, "--out", path(&out)]);
+    let run = run_cart(&[&pattern], &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert_eq!(outputs(&out), expected);
     // The same parts given one by one, in another order: merged by time, the same run.
     let out = dir.join("out2");
-    let run = journey(&[
-        "run",
-        "examples/abandoned-cart",
-        "--profiles",
-        PROFILES,
-        "--events",
-        &format!("{}/events/part3.jsonl.zst", path(&dir)),
-        "--events",
-        &format!("{}/events/part1.jsonl", path(&dir)),
-        "--events",
-        &format!("{}/events/part2.jsonl.gz", path(&dir)),
-        "--out",
-        path(&out),
-    ]);
+    let run = run_cart(
+        &[
+            &format!("{}/events/part3.jsonl.zst", path(&dir)),
+            &format!("{}/events/part1.jsonl", path(&dir)),
+            &format!("{}/events/part2.jsonl.gz", path(&dir)),
+        ],
+        &out,
+        &[],
+    );
     assert!(run.status.success(), "{}", stderr(&run));
     assert_eq!(outputs(&out), expected);
 }
@@ -103,39 +100,14 @@ fn an_unsorted_file_is_sorted_on_disk_and_with_sorted_it_is_an_error_naming_the_
     let out = dir.join("out");
     let temp = dir.join("tmp");
     std::fs::create_dir_all(&temp).expect("folder");
-    let run = journey(&[
-        "run",
-        "examples/abandoned-cart",
-        "--profiles",
-        PROFILES,
-        "--events",
-        path(&events),
-        "--out",
-        path(&out),
-        "--temp-dir",
-        path(&temp),
-        "--sort-memory",
-        "1",
-    ]);
+    let run = run_cart(&[path(&events)], &out, &["--temp-dir", path(&temp), "--sort-memory", "1"]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert_eq!(outputs(&out), expected);
     // The sort's private folder is gone.
     assert_eq!(std::fs::read_dir(&temp).expect("folder").count(), 0);
 
     let out = dir.join("sorted");
-    let run = journey(&[
-        "run",
-        "examples/abandoned-cart",
-        "--profiles",
-        PROFILES,
-        "--events",
-        path(&events),
-        "--out",
-        path(&out),
-        "--sorted",
-        "--rejects",
-        path(&dir.join("rejects.jsonl")),
-    ]);
+    let run = run_cart(&[path(&events)], &out, &["--sorted", "--rejects", path(&dir.join("rejects.jsonl"))]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let message = stderr(&run);
     assert!(message.contains(&format!("{}:2: field `ts`: out of time order:", path(&events))), "{message}");
@@ -156,8 +128,7 @@ fn a_pattern_matching_nothing_and_a_corrupt_gzip_are_clear_errors_that_write_not
     let dir = scratch("errors");
     let out = dir.join("out");
     let pattern = format!("{}/none-*.jsonl", path(&dir));
-    let run =
-        journey(&["run", "examples/abandoned-cart", "--profiles", PROFILES, "--events", &pattern, "--out", path(&out)]);
+    let run = run_cart(&[&pattern], &out, &[]);
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains(&format!("`{pattern}` matches no file")), "{}", stderr(&run));
     assert!(!out.exists());
@@ -167,16 +138,7 @@ fn a_pattern_matching_nothing_and_a_corrupt_gzip_are_clear_errors_that_write_not
     let whole = gzip(&text);
     let cut = dir.join("events.jsonl.gz");
     std::fs::write(&cut, &whole[..whole.len() / 2]).expect("written");
-    let run = journey(&[
-        "run",
-        "examples/abandoned-cart",
-        "--profiles",
-        PROFILES,
-        "--events",
-        path(&cut),
-        "--out",
-        path(&out),
-    ]);
+    let run = run_cart(&[path(&cut)], &out, &[]);
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     let message = stderr(&run);
     assert!(message.contains(&format!("`{}` is not a valid gzip stream", path(&cut))), "{message}");
@@ -196,16 +158,7 @@ fn the_report_has_the_input_block() {
     let events = dir.join("events.jsonl");
     std::fs::write(&events, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).expect("written");
     let out = dir.join("out");
-    let run = journey(&[
-        "run",
-        "examples/abandoned-cart",
-        "--profiles",
-        PROFILES,
-        "--events",
-        path(&events),
-        "--out",
-        path(&out),
-    ]);
+    let run = run_cart(&[path(&events)], &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     let report: serde_json::Value = serde_json::from_str(&read(&out.join("report.json"))).expect("JSON");
     assert_eq!(
