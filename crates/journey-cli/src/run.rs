@@ -42,7 +42,7 @@ pub struct RunArgs {
 
     /// The memory the sort of an unsorted file may use before it writes sorted
     /// runs to disk, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MIB", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
     sort_memory: u64,
 
     /// Where to write actions.jsonl, report.json, report.csv and messages.jsonl.

@@ -161,7 +161,7 @@ pub fn run(
         max_line_bytes: profiles.max_line_bytes.min(events.max_line_bytes),
         sorted: false,
         temp_dir: std::env::temp_dir(),
-        sort_memory: 64 << 20,
+        sort_memory: 8 << 20,
         keep_rejects,
     };
     let mut output = MemoryOutput::default();
