@@ -708,8 +708,9 @@ fn every_example_report_agrees_with_the_outcome_worked_out_in_its_readme() {
 // decimals, counts with the right plural, and the per-recipient table.
 
 /// Runs example `name` into a fresh folder and returns the folder and the printed table.
-fn run_for_tables(name: &str) -> (PathBuf, String) {
-    let out = scratch(&format!("tables-{name}"));
+/// `test` names the folder: tests run at once, each needs its own.
+fn run_for_tables(name: &str, test: &str) -> (PathBuf, String) {
+    let out = scratch(&format!("tables-{name}-{test}"));
     let result = run_example(&format!("examples/{name}"), name, &out, &[]);
     assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
     (out, stdout(&result))
@@ -748,7 +749,7 @@ fn assert_right_aligned(lines: &[&str], numeric: &[&str]) {
 
 #[test]
 fn headers_of_numeric_columns_end_where_their_numbers_end() {
-    let (out, table) = run_for_tables("goal-purchase");
+    let (out, table) = run_for_tables("goal-purchase", "headers");
     let metrics = block(&table, "metric");
     assert_right_aligned(&metrics, &["all", "email", "sms", "push"]);
     let steps = block(&table, "step ");
@@ -760,7 +761,7 @@ fn headers_of_numeric_columns_end_where_their_numbers_end() {
 
 #[test]
 fn money_has_2_decimals_in_tables_and_csv_and_full_precision_in_json() {
-    let (out, table) = run_for_tables("goal-purchase");
+    let (out, table) = run_for_tables("goal-purchase", "money");
     for (metric, all) in [("revenue", "288.00"), ("average_order_revenue", "96.00"), ("revenue_per_recipient", "48.00")]
     {
         let line = block(&table, metric)[0];
@@ -789,7 +790,7 @@ fn money_has_2_decimals_in_tables_and_csv_and_full_precision_in_json() {
 
 #[test]
 fn counts_take_the_singular_for_one() {
-    let (out, table) = run_for_tables("newsletter");
+    let (out, table) = run_for_tables("newsletter", "singular");
     assert!(table.contains("(1 duplicate ignored,"), "{table}");
     // The same report with every count at 1, then at 2.
     let report_path = out.join("report.json");
@@ -815,7 +816,7 @@ fn counts_take_the_singular_for_one() {
 
 #[test]
 fn the_recipient_table_shows_address_message_id_and_what_became_of_each_message() {
-    let (out, _) = run_for_tables("goal-purchase");
+    let (out, _) = run_for_tables("goal-purchase", "recipients");
     let table = stdout(&journey(&["report", path(&out), "--by", "recipient"]));
     let header: Vec<&str> = table.lines().next().expect("a header").split_whitespace().collect();
     let expected = "journey profile step to message_id sent delivered bounced opens clicks unsubscribed spam_reports";
