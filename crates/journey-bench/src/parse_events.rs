@@ -9,7 +9,6 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use journey_runtime::DataFile;
 use journey_runtime::input::{self, Catalog, Event, Profiles};
 use serde::Deserialize;
 
@@ -123,8 +122,7 @@ pub fn run(
     let profile_text = read(profiles_path)?;
     let event_text = read(events_path)?;
     let catalog = Catalog::of(&plan);
-    let profiles: Profiles = input::read_profiles(&catalog, DataFile::new("profiles.jsonl", &profile_text), None)
-        .map_err(|e| e.to_string())?;
+    let profiles: Profiles = crate::runtime::read_profiles(&catalog, &profile_text)?;
     let lines: Vec<&str> = event_text.lines().filter(|l| !l.trim().is_empty()).collect();
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
 

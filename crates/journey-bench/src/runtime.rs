@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use journey_check::{Mode, Project, check, discover};
 use journey_plan::Plan;
 use journey_runtime::engine::{Engine, Outcome};
-use journey_runtime::input::{self, Catalog, Event, Events, Profiles};
+use journey_runtime::input::{self, Catalog, Event, Profiles};
+use journey_runtime::replay::{self, InMemory};
 use journey_runtime::{DataFile, Messages, Options};
 
 use crate::alloc;
@@ -50,12 +51,24 @@ fn timed<S, T>(
     Ok((times, last.expect("at least one run")))
 }
 
-fn read_profiles(catalog: &Catalog, text: &str) -> Result<Profiles, String> {
-    input::read_profiles(catalog, DataFile::new("profiles.jsonl", text), None).map_err(|e| e.to_string())
+/// The profiles of `text`, as `journey run` reads them.
+pub fn read_profiles(catalog: &Catalog, text: &str) -> Result<Profiles, String> {
+    let file = InMemory { name: "profiles.jsonl", bytes: text.as_bytes() };
+    replay::read_profiles(catalog, &[&file], input::MAX_LINE_BYTES).map_err(|e| e.to_string())
 }
 
-fn read_events(catalog: &Catalog, profiles: &Profiles, text: &str) -> Result<Events, String> {
-    input::read_events(catalog, profiles, DataFile::new("events.jsonl", text), None).map_err(|e| e.to_string())
+/// The events of `text`, read as `journey run` reads each line, in time order
+/// (equal times in file order), held in memory for the replay alone to be timed.
+fn read_events(catalog: &Catalog, profiles: &Profiles, text: &str) -> Result<Vec<Event>, String> {
+    let mut list = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let mut event = input::read_event(catalog, profiles, line)
+            .map_err(|p| format!("events.jsonl:{}: field `{}`: {}", n + 1, p.field, p.message))?;
+        event.line = n as u32 + 1;
+        list.push(event);
+    }
+    list.sort_by_key(|e| e.ts);
+    Ok(list)
 }
 
 fn copy(profiles: &Profiles) -> Profiles {
@@ -71,7 +84,7 @@ fn replay(
     profiles: Profiles,
     events: &[Event],
 ) -> Result<(Outcome, u64, usize), String> {
-    let mut engine = Engine::new(plan, catalog, profiles);
+    let mut engine = Engine::new(plan, catalog, profiles.list);
     let start = events.first().map_or(0, |e| e.ts);
     engine.begin(start, Options::default());
     let messages = Messages::new(plan, catalog);
@@ -146,7 +159,7 @@ pub fn run(
             "replay" => {
                 let profiles = read_profiles(&catalog, &profile_text)?;
                 let events = read_events(&catalog, &profiles, &event_text)?;
-                timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events.list))?.0
+                timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events))?.0
             }
             "whole" => {
                 timed(
@@ -185,15 +198,14 @@ pub fn run(
             Ok((profiles, events))
         },
     )?;
-    let event_count = events.list.len();
+    let event_count = events.len();
     let profile_count = profiles.list.len();
     // The replay keeps the 128-bit fingerprint of every event id (duplicates are dropped).
-    let ids = events.list.iter().filter(|e| e.id.is_some()).count();
+    let ids = events.iter().filter(|e| e.id.is_some()).count();
 
     // (b) Replay only: engine construction and the replay of the parsed events.
     // The engine takes the profiles: each run gets a copy, made before the clock starts.
-    let (replay_times, (outcome, sends, _)) =
-        timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events.list))?;
+    let (replay_times, (outcome, sends, _)) = timed(runs, || copy(&profiles), |p| replay(&plan, &catalog, p, &events))?;
     // Channel events of sends that were not sent (no address, opted out) are
     // unmatched: counted, as `journey run` counts them.
     let unmatched = outcome.unmatched;
@@ -232,7 +244,7 @@ pub fn run(
     let hwm_reset = reset_hwm();
     let rss_before = status_kb("VmRSS");
     alloc::start();
-    let replayed = replay(&plan, &catalog, copied, &events.list)?;
+    let replayed = replay(&plan, &catalog, copied, &events)?;
     let heap_peak = alloc::peak();
     alloc::stop();
     let rss_after = status_kb("VmRSS");

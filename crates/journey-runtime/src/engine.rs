@@ -11,7 +11,7 @@ use journey_plan::{
 use journey_time::millis;
 
 use crate::expr::{Compiled, Past, Scope, compile};
-use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profiles, Value};
+use crate::input::{Catalog, ChannelEvent, Event, EventKind, Profile, Value};
 use crate::store::{Mark, Membership, MemoryStore, Store, StoreLayout, UNKNOWN};
 use crate::timers::Timers;
 
@@ -535,8 +535,6 @@ pub struct Engine<'a, S: Store = MemoryStore> {
     /// Per segment journey, the instant of its next round.
     rounds: Vec<Option<i64>>,
     options: Options,
-    /// The instant of the latest input.
-    now: i64,
     out: Outcome,
 }
 
@@ -584,7 +582,7 @@ impl Pairs {
 
 impl<'a> Engine<'a, MemoryStore> {
     /// Prepares a run of `plan` over `profiles`.
-    pub fn new(plan: &Plan, catalog: &'a Catalog, profiles: Profiles) -> Engine<'a> {
+    pub fn new(plan: &Plan, catalog: &'a Catalog, profiles: Vec<Profile>) -> Engine<'a> {
         let journeys: Vec<Journey> = plan.journeys.iter().map(|j| compile_journey(catalog, j)).collect();
         let segments = plan
             .segments
@@ -657,7 +655,7 @@ impl<'a> Engine<'a, MemoryStore> {
                 }
             })
             .collect();
-        let profile_count = profiles.list.len();
+        let profile_count = profiles.len();
         let marks = [
             tallies.iter().map(|t| t.stages.len()).collect(),
             tallies.iter().map(|t| t.node_reached.len()).collect(),
@@ -681,10 +679,10 @@ impl<'a> Engine<'a, MemoryStore> {
         let memberships = profile_count * journeys.len();
         let layout =
             StoreLayout { journeys: journeys.len(), pairs: pairs.count, address_slots: address_slots.len(), marks };
-        let ids = Texts::of(profiles.list.iter().map(|p| &*p.id));
+        let ids = Texts::of(profiles.iter().map(|p| &*p.id));
         Engine {
             catalog,
-            store: MemoryStore::new(profiles.list, layout),
+            store: MemoryStore::new(profiles, layout),
             starts: HashMap::default(),
             open: Vec::new(),
             sends: 0,
@@ -705,7 +703,6 @@ impl<'a> Engine<'a, MemoryStore> {
             ids,
             timers: Timers::new(memberships),
             options: Options::default(),
-            now: i64::MIN,
             out,
         }
     }
@@ -717,7 +714,6 @@ impl<'a, S: Store> Engine<'a, S> {
     pub fn begin(&mut self, start: i64, options: Options) {
         self.options = options;
         self.out.start = start;
-        self.now = start;
         for (j, journey) in self.journeys.iter().enumerate() {
             if let Start::Segment { .. } = journey.start {
                 self.rounds[j] = Some(start);
@@ -725,9 +721,8 @@ impl<'a, S: Store> Engine<'a, S> {
         }
     }
 
-    /// Takes one event, in time order (an event earlier than the previous one
-    /// is taken at the previous one's instant: the clock never goes back).
-    /// Timers due before it fire first; then it is replayed, or counted as a
+    /// Takes one event; events come in time order (the replay driver merges
+    /// and sorts its files so). Timers due before it fire first; then it is replayed, or counted as a
     /// duplicate, before the start, after `until`, or unmatched.
     pub fn event(&mut self, event: &Event) -> Handled {
         if let Some(id) = event_fingerprint(event)
@@ -746,7 +741,6 @@ impl<'a, S: Store> Engine<'a, S> {
             return Handled::BeforeStart;
         }
         self.fire_timers(|t| t < event.ts);
-        self.now = self.now.max(event.ts);
         self.out.events_processed += 1;
         let handled = self.replay(event);
         if matches!(handled, Handled::Unmatched(_)) {
@@ -758,7 +752,6 @@ impl<'a, S: Store> Engine<'a, S> {
     /// Moves the clock to `t`: every timer due at or before `t` fires.
     pub fn advance_to(&mut self, t: i64) {
         self.fire_timers(|due| due <= t);
-        self.now = self.now.max(t);
     }
 
     /// Hands the messages sent and the messages closed since the last drain to

@@ -7,14 +7,11 @@ use std::borrow::{Borrow, Cow};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufRead};
 
 use journey_plan::{AttrType, Channel, Plan, ScalarType, SegmentPlan, TriggerSource};
 use journey_time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
-
-use crate::DataFile;
 
 #[path = "scan.rs"]
 mod scan;
@@ -578,72 +575,6 @@ impl PartialEq for Id {
 
 impl Eq for Id {}
 
-/// Reads the profiles file. Bad lines are errors, or rejects when `rejects` is given.
-pub fn read_profiles(
-    catalog: &Catalog,
-    file: DataFile<'_>,
-    mut rejects: Option<&mut Vec<Rejected>>,
-) -> Result<Profiles, InputError> {
-    let mut profiles = Profiles::default();
-    let lines = line_count(file.text);
-    profiles.list.reserve(lines);
-    profiles.index.reserve(lines);
-    for (n, line, fits) in data_lines(file) {
-        match fits.and_then(|()| read_profile(catalog, line, &profiles)) {
-            Ok(profile) => {
-                profiles.index.insert(Id::from(&*profile.id), profiles.list.len() as u32);
-                profiles.list.push(profile);
-            }
-            Err(problem) => set_aside(file, n, line, problem, rejects.as_deref_mut())?,
-        }
-    }
-    Ok(profiles)
-}
-
-/// The text of a JSON Lines file without its UTF-8 byte order mark, if it has one.
-pub fn without_bom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
-}
-
-/// The lines of a data file that hold something, with their numbers (1-based),
-/// after any byte order mark; a line longer than the limit is a problem.
-fn data_lines<'a>(file: DataFile<'a>) -> impl Iterator<Item = (usize, &'a str, Result<(), Problem>)> {
-    let limit = file.max_line_bytes;
-    without_bom(file.text).lines().enumerate().filter_map(move |(n, line)| {
-        if line.len() > limit {
-            let message = format!(
-                "the line is longer than the limit of {limit} bytes (raise it with `--max-line-bytes`); \
-                 it was not read"
-            );
-            return Some((n + 1, line, Err(Problem::new("", message))));
-        }
-        (!line.trim().is_empty()).then_some((n + 1, line, Ok(())))
-    })
-}
-
-/// A bad line `n` of `file`: the error, or set aside in `rejects` (its text cut to the line limit).
-fn set_aside(
-    file: DataFile<'_>,
-    n: usize,
-    line: &str,
-    problem: Problem,
-    rejects: Option<&mut Vec<Rejected>>,
-) -> Result<(), InputError> {
-    let error = InputError { file: file.name.to_owned(), line: n, problem };
-    let Some(rejects) = rejects else { return Err(error) };
-    let mut end = line.len().min(file.max_line_bytes);
-    while !line.is_char_boundary(end) {
-        end -= 1;
-    }
-    rejects.push(Rejected { error, text: line[..end].to_owned() });
-    Ok(())
-}
-
-/// The number of lines of `text`, to size the lists once (an upper bound of the records).
-fn line_count(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count() + 1
-}
-
 fn object(line: &str) -> Result<Map<String, Json>, Problem> {
     match serde_json::from_str::<Json>(line) {
         Ok(Json::Object(o)) => Ok(o),
@@ -714,96 +645,6 @@ pub(crate) fn read_profile(catalog: &Catalog, line: &str, profiles: &Profiles) -
     let mut attributes = vec![None; catalog.profile.slots.len()];
     catalog.profile.read(&o, "", &mut attributes)?;
     Ok(Profile { id: id.into(), attributes, lists, opted_out })
-}
-
-/// The events of a run, sorted by time (file order breaks ties).
-#[derive(Debug, Default)]
-pub struct Events {
-    /// The events.
-    pub list: Vec<Event>,
-}
-
-/// Reads the events file. Bad lines are errors, or rejects when `rejects` is given.
-pub fn read_events(
-    catalog: &Catalog,
-    profiles: &Profiles,
-    file: DataFile<'_>,
-    mut rejects: Option<&mut Vec<Rejected>>,
-) -> Result<Events, InputError> {
-    let mut list = Vec::with_capacity(line_count(file.text));
-    for (n, line, fits) in data_lines(file) {
-        match fits.and_then(|()| read_event(catalog, profiles, line)) {
-            Ok(mut event) => {
-                event.line = n as u32;
-                list.push(event);
-            }
-            Err(problem) => set_aside(file, n, line, problem, rejects.as_deref_mut())?,
-        }
-    }
-    list.sort_by_key(|e| e.ts);
-    Ok(Events { list })
-}
-
-/// Reads a JSON Lines file in bounded chunks, so that a line longer than
-/// `max_line_bytes` is never held whole: it keeps only its first bytes (just over
-/// the limit, so that [`read_profiles`] and [`read_events`] refuse it by its line)
-/// and the rest of it is read and dropped. Invalid UTF-8 is an error naming its line.
-pub fn read_text(mut reader: impl BufRead, max_line_bytes: usize) -> io::Result<String> {
-    let keep = max_line_bytes.saturating_add(1);
-    let mut bytes = Vec::new();
-    let mut line_start = 0;
-    let mut dropping = false;
-    loop {
-        let chunk = match reader.fill_buf() {
-            Ok(chunk) => chunk,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        let read = chunk.len();
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            let newline = rest.iter().position(|&b| b == b'\n');
-            let part = &rest[..newline.unwrap_or(rest.len())];
-            if !dropping {
-                let room = keep - (bytes.len() - line_start);
-                if part.len() <= room {
-                    bytes.extend_from_slice(part);
-                } else {
-                    bytes.extend_from_slice(&part[..room]);
-                    end_on_character(&mut bytes, line_start);
-                    dropping = true;
-                }
-            }
-            match newline {
-                Some(at) => {
-                    bytes.push(b'\n');
-                    line_start = bytes.len();
-                    dropping = false;
-                    rest = &rest[at + 1..];
-                }
-                None => rest = &[],
-            }
-        }
-        reader.consume(read);
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        io::Error::new(io::ErrorKind::InvalidData, format!("line {line} is not valid UTF-8 text"))
-    })
-}
-
-/// Ends a cut line (from `start`) on a whole character: a character cut in the
-/// middle becomes U+FFFD, which is as long or longer, so the line stays over the limit.
-fn end_on_character(bytes: &mut Vec<u8>, start: usize) {
-    if let Err(e) = std::str::from_utf8(&bytes[start..])
-        && e.error_len().is_none()
-    {
-        bytes.truncate(start + e.valid_up_to());
-        bytes.extend_from_slice("\u{fffd}".as_bytes());
-    }
 }
 
 const EVENT_FIELDS: [&str; 8] = ["id", "ts", "profile", "type", "data", "content", "journey", "segment"];
@@ -1185,7 +1026,12 @@ journey Welcome {
             "{{\"id\":\"p1\",\"email\":\"a@example.com\",\"points\":3,\"loyalty\":{{\"tier\":\"gold\"}}}}\n\
              {{\"id\":\"{LONG_ID}\",\"email\":null}}\n"
         );
-        read_profiles(catalog, DataFile::new("profiles.jsonl", &text), None).expect("valid profiles")
+        crate::replay::read_profiles(
+            catalog,
+            &[&crate::replay::InMemory { name: "profiles.jsonl", bytes: text.as_bytes() }],
+            MAX_LINE_BYTES,
+        )
+        .expect("valid profiles")
     }
 
     /// The quick way (the envelope) and the JSON value read every line alike:
@@ -1246,7 +1092,12 @@ journey Welcome {
     fn an_integer_profile_is_its_decimal_text() {
         let catalog = catalog();
         let text = "{\"id\":42}\n{\"id\":-7}\n";
-        let profiles = read_profiles(&catalog, DataFile::new("profiles.jsonl", text), None).expect("valid profiles");
+        let profiles = crate::replay::read_profiles(
+            &catalog,
+            &[&crate::replay::InMemory { name: "profiles.jsonl", bytes: text.as_bytes() }],
+            MAX_LINE_BYTES,
+        )
+        .expect("valid profiles");
         let ids: Vec<&str> = profiles.list.iter().map(|p| &*p.id).collect();
         assert_eq!(ids, ["42", "-7"]);
         let line = r#"{"ts":"2026-11-02T10:00:00Z","profile":-7,"type":"Cart"}"#;
@@ -1261,38 +1112,6 @@ journey Welcome {
             assert!(name.starts_with(&format!("{}.", format!("{channel:?}").to_lowercase())), "{name}");
         }
         assert_eq!(ChannelEvent::parse("sms.opened"), None);
-    }
-
-    /// A reader of `parts` in chunks of 7 bytes, so that lines and characters straddle chunks.
-    fn chunked(parts: Vec<Box<dyn io::Read>>) -> impl BufRead {
-        let reader = parts
-            .into_iter()
-            .fold(Box::new(io::empty()) as Box<dyn io::Read>, |all, part| Box::new(io::Read::chain(all, part)));
-        io::BufReader::with_capacity(7, reader)
-    }
-
-    #[test]
-    fn read_text_keeps_of_a_long_line_just_over_the_limit() {
-        use io::Read;
-        // Limit 20. Line 1 fits; line 2 is 10 MiB of `x`: 21 bytes kept, the rest
-        // dropped as it is read; line 3 (20 bytes and a CR) is whole; line 4 is 30
-        // `é` (60 bytes): 21 bytes kept would cut the 11th `é`, which becomes U+FFFD.
-        let parts: Vec<Box<dyn io::Read>> = vec![
-            Box::new(&b"{\"a\":1}\n"[..]),
-            Box::new(io::repeat(b'x').take(10 << 20)),
-            Box::new(&b"\n{\"b\":\"0123456789ab\"}\r\n"[..]),
-            Box::new(io::Cursor::new("é".repeat(30).into_bytes())),
-        ];
-        let text = read_text(chunked(parts), 20).expect("UTF-8");
-        let expected =
-            format!("{{\"a\":1}}\n{}\n{{\"b\":\"0123456789ab\"}}\r\n{}\u{fffd}", "x".repeat(21), "é".repeat(10));
-        assert_eq!(text, expected);
-        for line in text.lines().skip(1).step_by(2) {
-            assert!(line.len() > 20, "a cut line stays over the limit: {line}");
-        }
-        let bad: Vec<Box<dyn io::Read>> = vec![Box::new(&b"{}\n{}\n\xff{}\n"[..])];
-        let error = read_text(chunked(bad), 20).expect_err("not UTF-8");
-        assert_eq!(error.to_string(), "line 3 is not valid UTF-8 text");
     }
 
     #[test]

@@ -108,8 +108,8 @@ impl RunOutput {
     }
 
     /// The text of `actions.jsonl` (one line per send).
-    pub fn actions(&self) -> String {
-        self.actions.clone()
+    pub fn actions(&self) -> &str {
+        &self.actions
     }
 }
 

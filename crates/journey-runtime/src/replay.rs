@@ -136,20 +136,13 @@ impl From<RunError> for Stop {
     }
 }
 
-impl From<InputError> for Stop {
-    fn from(error: InputError) -> Stop {
-        Stop::Error(RunError::Input(error))
-    }
-}
-
-fn io_error(what: impl std::fmt::Display) -> Stop {
-    Stop::Error(RunError::Io(what.to_string()))
+fn io_error(what: impl std::fmt::Display) -> RunError {
+    RunError::Io(what.to_string())
 }
 
 /// Bad lines: the error, or set aside.
 struct Rejects<'o> {
     keep: bool,
-    count: u64,
     /// Lines set aside per file name, with the first, for a run that cannot start.
     by_file: Vec<(String, u64, Rejected)>,
     output: &'o mut dyn Output,
@@ -157,24 +150,75 @@ struct Rejects<'o> {
 
 impl Rejects<'_> {
     /// Line `line` of `file` is bad: the run stops, or it is set aside.
-    fn bad(&mut self, file: &str, line: u64, problem: Problem, text: &str, limit: usize) -> Result<(), Stop> {
+    fn bad(&mut self, file: &str, line: u64, problem: Problem, text: &str, limit: usize) -> Result<(), RunError> {
         let error = InputError { file: file.to_owned(), line: line as usize, problem };
         if !self.keep {
-            return Err(error.into());
+            return Err(RunError::Input(error));
         }
         let mut end = text.len().min(limit);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
         let rejected = Rejected { error, text: text[..end].to_owned() };
-        self.output.reject(&rejected).map_err(|e| io_error(format!("cannot write the rejected lines: {e}")))?;
-        self.count += 1;
+        self.write(&rejected)?;
         match self.by_file.iter_mut().find(|(name, ..)| name == file) {
             Some((_, count, _)) => *count += 1,
             None => self.by_file.push((file.to_owned(), 1, rejected)),
         }
         Ok(())
     }
+
+    /// Writes a line set aside, or an unmatched channel event, to the rejects.
+    fn write(&mut self, rejected: &Rejected) -> Result<(), RunError> {
+        self.output.reject(rejected).map_err(|e| io_error(format!("cannot write the rejected lines: {e}")))
+    }
+
+    /// How many lines were set aside.
+    fn count(&self) -> u64 {
+        self.by_file.iter().map(|(_, count, _)| count).sum()
+    }
+}
+
+/// Reads the profiles of `sources`, in order; the first bad line is the error
+/// (for benchmarks and tests: `journey run` reads them through [`replay`]).
+pub fn read_profiles(catalog: &Catalog, sources: &[&dyn Source], max_line_bytes: usize) -> Result<Profiles, RunError> {
+    let mut refuse = |file: &str, line: u64, problem, _: &str| -> Result<(), RunError> {
+        Err(RunError::Input(InputError { file: file.to_owned(), line: line as usize, problem }))
+    };
+    profiles_of(catalog, sources, max_line_bytes, &mut refuse)
+}
+
+/// What is done with a bad line: its file, number, problem and text.
+type BadLine<'b> = dyn FnMut(&str, u64, Problem, &str) -> Result<(), RunError> + 'b;
+
+/// The profiles of `sources`, in order, a bad line given to `bad`.
+fn profiles_of(
+    catalog: &Catalog,
+    sources: &[&dyn Source],
+    limit: usize,
+    bad: &mut BadLine<'_>,
+) -> Result<Profiles, RunError> {
+    let mut profiles = Profiles::default();
+    for source in sources {
+        let mut lines = LineReader::new(source.open().map_err(io_error)?, limit);
+        while let Some(line) = lines.next_line() {
+            let line = line.map_err(io_error)?;
+            match line.text {
+                Ok(text) => match read_profile(catalog, text, &profiles) {
+                    Ok(profile) => {
+                        profiles.index.insert(Id::from(&*profile.id), profiles.list.len() as u32);
+                        profiles.list.push(profile);
+                    }
+                    Err(problem) => bad(source.name(), line.number, problem, text)?,
+                },
+                Err(problem) => {
+                    let (problem, text) = line_problem(problem);
+                    bad(source.name(), line.number, problem, &text)?;
+                }
+            }
+        }
+    }
+    Ok(profiles)
 }
 
 /// The problem of a line that could not be read as text.
@@ -205,33 +249,15 @@ fn attempt(
 ) -> Result<Report, Stop> {
     let limit = input.max_line_bytes;
     let messages = Messages::new(plan, catalog);
-    let mut rejects = Rejects { keep: input.keep_rejects, count: 0, by_file: Vec::new(), output };
+    let mut rejects = Rejects { keep: input.keep_rejects, by_file: Vec::new(), output };
     // 1. The profiles, whole: memory grows with them.
-    let mut profiles = Profiles::default();
-    for source in &input.profiles {
-        let reader = source.open().map_err(io_error)?;
-        let mut lines = LineReader::new(reader, limit);
-        while let Some(line) = lines.next_line() {
-            let line = line.map_err(io_error)?;
-            match line.text {
-                Ok(text) => match read_profile(catalog, text, &profiles) {
-                    Ok(profile) => {
-                        profiles.index.insert(Id::from(&*profile.id), profiles.list.len() as u32);
-                        profiles.list.push(profile);
-                    }
-                    Err(problem) => rejects.bad(source.name(), line.number, problem, text, limit)?,
-                },
-                Err(problem) => {
-                    let (problem, text) = line_problem(problem);
-                    rejects.bad(source.name(), line.number, problem, &text, limit)?;
-                }
-            }
-        }
-    }
+    let mut profiles = profiles_of(catalog, &input.profiles, limit, &mut |file, n, problem, text| {
+        rejects.bad(file, n, problem, text, limit)
+    })?;
     let profile_count = profiles.list.len() as u64;
-    // Events are read against the ids; the engine takes the profiles.
-    let index = Profiles { list: Vec::new(), index: std::mem::take(&mut profiles.index) };
-    let mut engine = Engine::new(plan, catalog, profiles);
+    // The engine takes the profiles; their ids stay here, to read the events.
+    let mut engine = Engine::new(plan, catalog, std::mem::take(&mut profiles.list));
+    let index = profiles;
     // 2. The events: one stream per file, merged by (time, file, line).
     let mut streams = Vec::with_capacity(input.events.len());
     for (f, source) in input.events.iter().enumerate() {
@@ -267,7 +293,7 @@ fn attempt(
     let mut closed = Closed::new(input);
     while let Some((file, event)) = merge.pop() {
         read += 1;
-        latest = latest.max(event.ts);
+        latest = latest.max(event.event.ts);
         let handled = engine.event(&event.event);
         if let Handled::Unmatched(reason) = handled
             && rejects.keep
@@ -275,8 +301,7 @@ fn attempt(
             let problem = Problem::new("content", reason);
             let stream = &streams[file];
             let error = InputError { file: stream.name.to_owned(), line: event.event.line as usize, problem };
-            let rejected = Rejected { error, text: event.text };
-            rejects.output.reject(&rejected).map_err(|e| io_error(format!("cannot write the rejected lines: {e}")))?;
+            rejects.write(&Rejected { error, text: event.text })?;
         }
         if let Some(next) = streams[file].next(catalog, &index, &mut rejects)? {
             merge.push(file, next);
@@ -292,10 +317,10 @@ fn attempt(
         .finish(until, |ids, addresses, sent, done| emit(&messages, output, &mut closed, ids, addresses, sent, done));
     progress(Progress { events: read, now: until });
     if let Some(error) = write_error {
-        return Err(io_error(error));
+        return Err(io_error(error).into());
     }
     let outcome = finished.map_err(io_error)?;
-    closed.write(&mut engine, &messages, rejects.output)?;
+    closed.write(&engine, &messages, rejects.output)?;
     let summary = InputSummary {
         profiles: profile_count,
         events: outcome.events_processed - outcome.unmatched,
@@ -303,7 +328,7 @@ fn attempt(
         unmatched: outcome.unmatched,
         before_start: outcome.before_start,
         after_until: outcome.after_until,
-        rejected: rejects.count,
+        rejected: rejects.count(),
     };
     Ok(report::build(plan, catalog, &outcome, summary))
 }
@@ -380,7 +405,7 @@ impl Closed {
     }
 
     /// Writes `messages.jsonl`, in send order.
-    fn write(self, engine: &mut Engine<'_>, messages: &Messages, output: &mut dyn Output) -> Result<(), Stop> {
+    fn write(self, engine: &Engine<'_>, messages: &Messages, output: &mut dyn Output) -> Result<(), RunError> {
         let failed = |e: std::io::Error| io_error(format!("cannot write messages.jsonl: {e}"));
         let (ids, addresses) = engine.texts();
         let Some(sorter) = self.sorter else {
@@ -417,7 +442,7 @@ fn sort_file(
     index: &Profiles,
     input: &Input<'_>,
     rejects: &mut Rejects<'_>,
-) -> Result<Sorted, Stop> {
+) -> Result<Sorted, RunError> {
     let sort_error = |e: SortError| io_error(e);
     let mut sorter = Sorter::new(&input.temp_dir, input.sort_memory).map_err(sort_error)?;
     let mut lines = LineReader::new(source.open().map_err(io_error)?, input.max_line_bytes);
@@ -446,7 +471,6 @@ enum Lines<'s> {
 /// An event with its line's text (kept only when rejects are).
 struct Read1 {
     event: Event,
-    ts: i64,
     text: String,
 }
 
@@ -507,11 +531,11 @@ impl Stream<'_> {
                     ),
                 );
                 let error = InputError { file: self.name.to_owned(), line: number as usize, problem };
-                return Err(Stop::Error(RunError::OutOfOrder(error)));
+                return Err(RunError::OutOfOrder(error).into());
             }
             self.last = Some((event.ts, number));
             let text = if rejects.keep { text.to_owned() } else { String::new() };
-            return Ok(Some(Read1 { ts: event.ts, event, text }));
+            return Ok(Some(Read1 { event, text }));
         }
     }
 }
@@ -529,7 +553,7 @@ impl Merge {
     }
 
     fn push(&mut self, file: usize, event: Read1) {
-        self.heap.push(Reverse((event.ts, file)));
+        self.heap.push(Reverse((event.event.ts, file)));
         self.heads[file] = Some(event);
     }
 

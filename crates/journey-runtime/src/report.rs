@@ -8,7 +8,7 @@ use journey_plan::{Action, Channel, Engagement, GoalMeasure, Plan, Target};
 use journey_time::Timestamp;
 
 use crate::actions::ActionParts;
-use crate::engine::{Message, NO_ADDRESS, NotSent, Outcome, SendCounts, Texts};
+use crate::engine::{Message, NotSent, Outcome, SendCounts, Texts};
 use crate::input::Catalog;
 
 /// The format tag of `report.json`.
@@ -447,48 +447,17 @@ pub fn build(plan: &Plan, catalog: &Catalog, outcome: &Outcome, input: InputSumm
 
 /// The lines a run writes about its messages: `actions.jsonl` (one line per
 /// send, as it is sent) and `messages.jsonl` (one row per message, once it is
-/// closed), formatted from the engine's messages without keeping them.
+/// closed, the fields of [`RecipientRow`] in order), formatted from the
+/// engine's messages without keeping them.
 #[derive(Debug)]
 pub struct Messages {
-    /// Per journey: its name, version and the step of each node.
-    journeys: Vec<(String, u32, Vec<String>)>,
-    contents: Vec<String>,
-    actions: ActionParts,
-}
-
-/// A row of `messages.jsonl`, borrowed: the same fields in the same order as [`RecipientRow`].
-#[derive(Serialize)]
-struct RowRef<'a> {
-    journey: &'a str,
-    version: u32,
-    profile: &'a str,
-    step: &'a str,
-    channel: Channel,
-    content: &'a str,
-    to: Option<&'a str>,
-    sent: &'a str,
-    message_id: &'a str,
-    delivered: bool,
-    bounced: bool,
-    undelivered: bool,
-    opened: bool,
-    opens: u32,
-    clicked: bool,
-    clicks: u32,
-    unsubscribed: bool,
-    abuse_reports: u32,
+    parts: ActionParts,
 }
 
 impl Messages {
     /// The lines of the messages of `plan`.
     pub fn new(plan: &Plan, catalog: &Catalog) -> Messages {
-        let journeys = plan
-            .journeys
-            .iter()
-            .map(|j| (j.name.clone(), j.version, j.nodes.iter().map(|n| n.step.clone()).collect()))
-            .collect();
-        let actions = ActionParts::of(plan, catalog);
-        Messages { journeys, contents: catalog.contents.clone(), actions }
+        Messages { parts: ActionParts::of(plan, catalog) }
     }
 
     /// Writes the `actions.jsonl` line of each message of `list` (sent to the
@@ -500,65 +469,11 @@ impl Messages {
         list: &[Message],
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        self.actions.write(ids, addresses, list, out)
-    }
-
-    /// One row per message of `list`, for `--by recipient`.
-    pub fn rows(&self, ids: &Texts, addresses: &Texts, list: &[Message]) -> Vec<RecipientRow> {
-        list.iter()
-            .map(|m| {
-                let profile = ids.get(m.profile);
-                let mut id = String::new();
-                self.message_id(&mut id, m, profile);
-                let sent = Timestamp(m.ts).to_string();
-                let to = (m.to != NO_ADDRESS).then(|| addresses.get(m.to));
-                RecipientRow::from(self.row(m, profile, to, &sent, &id))
-            })
-            .collect()
-    }
-
-    /// Writes the id of message `m`, sent to `profile` (as in `actions.jsonl`), into `id`.
-    fn message_id(&self, id: &mut String, m: &Message, profile: &str) {
-        use std::fmt::Write as _;
-        let (name, version, _) = &self.journeys[m.journey as usize];
-        id.clear();
-        let _ = write!(id, "{name}/{version}/{profile}/{}/{}", m.entry, m.node);
-    }
-
-    /// The row of message `m`, with the texts it was sent with.
-    fn row<'a>(
-        &'a self,
-        m: &Message,
-        profile: &'a str,
-        to: Option<&'a str>,
-        sent: &'a str,
-        message_id: &'a str,
-    ) -> RowRef<'a> {
-        let (name, version, steps) = &self.journeys[m.journey as usize];
-        RowRef {
-            journey: name,
-            version: *version,
-            profile,
-            step: &steps[m.node as usize],
-            channel: m.channel,
-            content: &self.contents[m.content as usize],
-            to,
-            sent,
-            message_id,
-            delivered: m.delivered(),
-            bounced: m.bounced,
-            undelivered: m.undelivered,
-            opened: m.opened,
-            opens: m.opens,
-            clicked: m.clicked,
-            clicks: m.clicks,
-            unsubscribed: m.unsubscribed,
-            abuse_reports: m.spam_reports,
-        }
+        self.parts.write(ids, addresses, list, out)
     }
 
     /// Writes the `messages.jsonl` row of each message of `list` to `out`: the
-    /// same bytes as serialising [`Messages::rows`].
+    /// bytes serde_json writes for its [`RecipientRow`].
     pub fn write_rows(
         &self,
         ids: &Texts,
@@ -566,32 +481,7 @@ impl Messages {
         list: &[Message],
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        self.actions.write_rows(ids, addresses, list, out)
-    }
-}
-
-impl From<RowRef<'_>> for RecipientRow {
-    fn from(row: RowRef<'_>) -> RecipientRow {
-        RecipientRow {
-            journey: row.journey.to_owned(),
-            version: row.version,
-            profile: row.profile.to_owned(),
-            step: row.step.to_owned(),
-            channel: row.channel,
-            content: row.content.to_owned(),
-            to: row.to.map(str::to_owned),
-            sent: row.sent.to_owned(),
-            message_id: row.message_id.to_owned(),
-            delivered: row.delivered,
-            bounced: row.bounced,
-            undelivered: row.undelivered,
-            opened: row.opened,
-            opens: row.opens,
-            clicked: row.clicked,
-            clicks: row.clicks,
-            unsubscribed: row.unsubscribed,
-            abuse_reports: row.abuse_reports,
-        }
+        self.parts.write_rows(ids, addresses, list, out)
     }
 }
 

@@ -783,8 +783,9 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{DataFile, read_event, read_event_by_serde, read_profiles};
+    use super::super::{MAX_LINE_BYTES, read_event, read_event_by_serde};
     use super::*;
+    use crate::replay::{InMemory, read_profiles};
     use proptest::prelude::*;
 
     const SOURCE: &str = r#"
@@ -857,7 +858,9 @@ journey Welcome {
         assert!(errors.is_empty(), "{errors:?}");
         let catalog = Catalog::of(&journey_plan::lower(&analysis.program, &project.sources, None));
         let text = format!("{{\"id\":\"p1\"}}\n{{\"id\":\"{LONG_ID}\"}}\n{{\"id\":42}}\n{{\"id\":-7}}\n");
-        let profiles = read_profiles(&catalog, DataFile::new("profiles.jsonl", &text), None).expect("valid profiles");
+        let profiles =
+            read_profiles(&catalog, &[&InMemory { name: "profiles.jsonl", bytes: text.as_bytes() }], MAX_LINE_BYTES)
+                .expect("valid profiles");
         (catalog, profiles)
     }
 
